@@ -1,0 +1,1 @@
+"""Confide: a data firewall between essential services and immigration enforcement."""

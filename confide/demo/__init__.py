@@ -1,0 +1,1 @@
+"""The terminal demo: the baseline policy deciding the acceptance scenarios."""
