@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import rfc8785
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from confide.errors import PolicyError, PolicyProblem
 from confide.policy.model import Grant, Organisation, Policy, Retention
-from confide.policy.schema import AgreementModel, PolicyModel, RuleModel
+from confide.policy.schema import AgreementModel, OrganisationModel, PolicyModel, RuleModel
 from confide.policy.source import MAX_POLICY_BYTES, Located, parse_yaml
 from confide.policy.source import Path as DocPath
 from confide.taxonomy import Taxonomy, default_taxonomy
@@ -62,13 +62,61 @@ def parse_policy(text: str, file: str = "<policy>", taxonomy: Taxonomy | None = 
         raise PolicyError(
             [located.problem((), "a policy is a mapping with `version`, `name`, `organisations` …")]
         )
+    taxonomy = taxonomy or default_taxonomy()
     try:
         model = PolicyModel.model_validate(located.data)
     except ValidationError as exc:
-        raise PolicyError(located.problems + _shape_problems(exc, located)) from None
-    resolver = _Resolver(model, located, taxonomy or default_taxonomy())
+        problems = located.problems + _shape_problems(exc, located)
+        # Keep going with the entries that are well-formed, so one run reports every error.
+        partial = _well_formed_part(located.data)
+        if partial is not None:
+            try:
+                _Resolver(partial[0], located, taxonomy, partial[1]).resolve()
+            except PolicyError as more:
+                problems += more.problems
+        raise PolicyError(_sorted(problems)) from None
+    resolver = _Resolver(model, located, taxonomy)
     resolver.problems.extend(located.problems)
     return resolver.resolve()
+
+
+_ENTRY_MODELS: dict[str, type[BaseModel]] = {
+    "organisations": OrganisationModel,
+    "rules": RuleModel,
+    "agreements": AgreementModel,
+}
+
+
+def _well_formed_part(data: dict[str, Any]) -> tuple[PolicyModel, dict[str, list[int]]] | None:
+    """The policy with malformed entries left out, and where each kept entry was."""
+    part = {"version": 1, "name": "?", **data}
+    positions: dict[str, list[int]] = {}
+    for key, model in _ENTRY_MODELS.items():
+        entries = data.get(key)
+        if not isinstance(entries, list):
+            part[key] = [] if key != "organisations" else entries
+            positions[key] = []
+            continue
+        kept: list[Any] = []
+        positions[key] = []
+        for index, entry in enumerate(entries):
+            try:
+                model.model_validate(entry)
+            except ValidationError:
+                continue
+            kept.append(entry)
+            positions[key].append(index)
+        part[key] = kept
+    if not isinstance(part.get("retention"), dict):
+        part["retention"] = {}
+    try:
+        return PolicyModel.model_validate(part), positions
+    except ValidationError:
+        return None
+
+
+def _sorted(problems: list[PolicyProblem]) -> list[PolicyProblem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
 def policy_hash(model: PolicyModel) -> str:
@@ -118,7 +166,7 @@ def _shape_problems(exc: ValidationError, located: Located) -> list[PolicyProble
             )
         else:
             message = f"{key}: {error['msg']}" if key else error["msg"]
-        problem = located.problem(path, message)
+        problem = located.problem(path, message, value=kind not in ("extra_forbidden", "missing"))
         if (problem.line, message) not in seen:
             seen.add((problem.line, message))
             problems.append(problem)
@@ -131,8 +179,16 @@ _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 class _Resolver:
     """Checks every name against the taxonomy and the organisation list, and expands them."""
 
-    def __init__(self, model: PolicyModel, located: Located, taxonomy: Taxonomy) -> None:
+    def __init__(
+        self,
+        model: PolicyModel,
+        located: Located,
+        taxonomy: Taxonomy,
+        positions: dict[str, list[int]] | None = None,
+    ) -> None:
         self.model = model
+        #: Where each entry sits in the file, when malformed entries were left out.
+        self.positions = positions or {}
         self.located = located
         self.tax = taxonomy
         self.problems: list[PolicyProblem] = []
@@ -144,17 +200,17 @@ class _Resolver:
         ids: dict[str, str] = {}
         for i, rule in enumerate(self.model.rules):
             grant = self._rule(i, rule)
-            self._unique(ids, rule.id, ("rules", i, "id"))
+            self._unique(ids, rule.id, ("rules", self._position("rules", i), "id"))
             if grant is not None:
                 grants.append(grant)
         for i, agreement in enumerate(self.model.agreements):
             grant = self._agreement(i, agreement)
-            self._unique(ids, agreement.id, ("agreements", i, "id"))
+            self._unique(ids, agreement.id, ("agreements", self._position("agreements", i), "id"))
             if grant is not None:
                 grants.append(grant)
         retention = self._retention()
         if self.problems:
-            raise PolicyError(sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0)))
+            raise PolicyError(_sorted(self.problems))
         return Policy(
             name=self.model.name,
             description=self.model.description or "",
@@ -165,6 +221,10 @@ class _Resolver:
             retention=retention,
             taxonomy=self.tax,
         )
+
+    def _position(self, key: str, index: int) -> int:
+        kept = self.positions.get(key)
+        return kept[index] if kept is not None else index
 
     def _problem(self, path: DocPath, message: str) -> None:
         self.problems.append(self.located.problem(path, message))
@@ -182,12 +242,13 @@ class _Resolver:
         for i, org in enumerate(self.model.organisations):
             if org.id in self.orgs:
                 self._problem(
-                    ("organisations", i, "id"), f"organisation {org.id!r} is listed twice"
+                    ("organisations", self._position("organisations", i), "id"),
+                    f"organisation {org.id!r} is listed twice",
                 )
                 continue
             if org.sector not in self.tax.sectors:
                 self._problem(
-                    ("organisations", i, "sector"),
+                    ("organisations", self._position("organisations", i), "sector"),
                     f"unknown sector {org.sector!r}; known sectors: {', '.join(self.tax.sectors)}",
                 )
                 continue
@@ -233,7 +294,7 @@ class _Resolver:
         return frozenset(chosen)
 
     def _rule(self, i: int, rule: RuleModel) -> Grant | None:
-        base: DocPath = ("rules", i)
+        base: DocPath = ("rules", self._position("rules", i))
         before = len(self.problems)
         req = rule.requester
         if req.any:
@@ -285,7 +346,7 @@ class _Resolver:
         )
 
     def _agreement(self, i: int, agreement: AgreementModel) -> Grant | None:
-        base: DocPath = ("agreements", i)
+        base: DocPath = ("agreements", self._position("agreements", i))
         before = len(self.problems)
         source = self._org_ids([agreement.from_], (*base, "from"))
         recipient = self._org_ids([agreement.to], (*base, "to"))

@@ -24,25 +24,31 @@ class Located:
 
     data: Any
     file: str
+    #: Where each mapping key starts (for "unknown key", "duplicate key").
     marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    #: Where each value starts (for "unknown name", "wrong type").
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     seen: set[int] = field(default_factory=set, repr=False)
     #: Problems found while reading (duplicate keys, aliases, tags); the data is still usable
     #: for finding further problems, but a policy with any of them never loads.
     problems: list[PolicyProblem] = field(default_factory=list)
 
-    def where(self, path: Path) -> tuple[int | None, int | None]:
-        """The line and column of ``path``, or of its nearest ancestor that has one."""
+    def where(self, path: Path, *, value: bool = True) -> tuple[int | None, int | None]:
+        """The line and column of the value (or key) at ``path``, or of its nearest ancestor."""
+        first, second = (self.values, self.marks) if value else (self.marks, self.values)
         probe = tuple(path)
         while True:
-            mark = self.marks.get(probe)
+            mark = first.get(probe) or second.get(probe)
             if mark is not None:
                 return mark
             if not probe:
                 return None, None
             probe = probe[:-1]
 
-    def problem(self, path: Path, message: str, invariant: str | None = None) -> PolicyProblem:
-        line, column = self.where(path)
+    def problem(
+        self, path: Path, message: str, invariant: str | None = None, *, value: bool = True
+    ) -> PolicyProblem:
+        line, column = self.where(path, value=value)
         return PolicyProblem(message, self.file, line, column, invariant)
 
 
@@ -91,7 +97,7 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 def _convert(
     node: yaml.Node, path: Path, located: Located, problems: list[PolicyProblem], depth: int
 ) -> Any:
-    located.marks.setdefault(path, _mark(node))
+    located.values[path] = _mark(node)
     if depth > _MAX_DEPTH:
         problems.append(located.problem(path, f"nested deeper than {_MAX_DEPTH} levels"))
         return None
@@ -133,16 +139,15 @@ def _convert(
             for i, item in enumerate(node.value)
         ]
     if isinstance(node, yaml.ScalarNode):
-        if node.tag.startswith("tag:yaml.org,2002:") or node.tag == "!":
-            constructor = yaml.SafeLoader.yaml_constructors.get(node.tag)
-            if constructor is None:
-                return node.value
-            loader = yaml.SafeLoader("")
-            try:
-                return constructor(loader, node)
-            except (ValueError, yaml.YAMLError):
-                return node.value
-        problems.append(located.problem(path, f"YAML tag {node.tag!r} is not allowed in a policy"))
-        return None
+        constructor = yaml.SafeLoader.yaml_constructors.get(node.tag)
+        if constructor is None or not node.tag.startswith("tag:yaml.org,2002:"):
+            problems.append(
+                located.problem(path, f"YAML tag {node.tag!r} is not allowed in a policy")
+            )
+            return None
+        try:
+            return constructor(yaml.SafeLoader(""), node)
+        except (ValueError, yaml.YAMLError):
+            return node.value
     problems.append(located.problem(path, "unsupported YAML node"))  # pragma: no cover
     return None
