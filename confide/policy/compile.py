@@ -109,9 +109,19 @@ class CompiledPolicy:
         for name in tax.protected_categories():
             self._protected |= self._bits.get(name, 0)
         self._all = (1 << len(self.categories)) - 1
-        self._leaf_purposes = frozenset(tax.leaf_purposes())
+        # Leaf purposes a request may name; immigration.* ones are refused before this (I1).
+        self._leaf_purposes = frozenset(p for p in tax.leaf_purposes() if not is_immigration(p))
+        self._roles = frozenset(tax.roles)
+        self._offences = frozenset(tax.offences)
+        # Every category name (leaf or parent) → its leaves and their bits, so a request's
+        # fields are expanded with one dictionary look-up each.
+        self._expand: dict[str, tuple[tuple[str, int], ...]] = {
+            name: tuple((leaf, self._bits[leaf]) for leaf in tax.leaves("category", name))
+            for name in tax.categories
+        }
+        self._names: dict[int, tuple[str, ...]] = {}
         self._orgs: dict[str, Organisation] = dict(policy.organisations)
-        self._memo: dict[tuple[Any, ...], Decision] = {}
+        self._memo: dict[DecisionRequest, Decision] = {}
         self._pinned_day = today
         self._compile(today or _utc_today())
 
@@ -139,41 +149,32 @@ class CompiledPolicy:
         return mask
 
     def names(self, mask: int) -> tuple[str, ...]:
-        return tuple(n for n in self.categories if self._bits[n] & mask)
+        found = self._names.get(mask)
+        if found is None:
+            found = tuple(n for n in self.categories if self._bits[n] & mask)
+            if len(self._names) < MEMO_LIMIT:
+                self._names[mask] = found
+        return found
+
+    def _list(self, mask: int) -> str:
+        return ", ".join(self.names(mask))
 
     # -- deciding ----------------------------------------------------------------------------
 
     def decide(self, request: DecisionRequest | Mapping[str, Any]) -> Decision:
         """Decide a request. Any error inside is a deny with a reason (I5)."""
         try:
-            if not isinstance(request, DecisionRequest):
+            if type(request) is not DecisionRequest:
                 request = parse_request(request)
             if self._refresh_at is not None and time.time() >= self._refresh_at:
                 self._compile(_utc_today())
-            r = request
-            cacheable = r.warrant is None and r.subject_self is None
-            if cacheable:
-                key = (
-                    r.requester_org,
-                    r.role,
-                    r.action,
-                    r.purpose,
-                    r.holder,
-                    r.fields,
-                    r.requester_sector,
-                    r.holder_sector,
-                    r.offence,
-                    r.consent is None,
-                    r.break_glass is None,
-                )
-                hit = self._memo.get(key)
-                if hit is not None:
-                    return hit
-            decision = self._evaluate(r)
-            if cacheable:
-                if len(self._memo) >= MEMO_LIMIT:
-                    self._memo.clear()
-                self._memo[key] = decision
+            hit = self._memo.get(request)
+            if hit is not None:
+                return hit
+            decision = self._evaluate(request)
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[request] = decision
             return decision
         except ConfideError as exc:
             return self._deny(("I5",), str(exc))
@@ -184,30 +185,32 @@ class CompiledPolicy:
         return Decision("deny", (), tuple(reasons), rules, self.hash)
 
     def _evaluate(self, r: DecisionRequest) -> Decision:
+        context = r.context_class
         try:
-            holder, requested = self._screen(r)
+            holder, requested, asked = self._screen(r, context)
         except _Refused as refusal:
             return self._deny(refusal.rules, refusal.reason)
-        context = r.context_class
         # I7: the person's own access, correction and portability are never blocked.
         if context == "subject" or r.role == SUBJECT_ROLE:
             return self._subject(r, requested)
-        return self._table_decision(r, holder, requested, context)
+        return self._table_decision(r, holder, requested, asked, context)
 
-    def _screen(self, r: DecisionRequest) -> tuple[Organisation, tuple[str, ...]]:
-        """The checks no policy can change: I1, I3 and I5. Returns the holder and the
-        requested fields expanded to leaf categories, or raises :class:`_Refused`."""
-        tax = self.policy.taxonomy
+    def _screen(
+        self, r: DecisionRequest, context: str
+    ) -> tuple[Organisation, tuple[str, ...], int]:
+        """The checks no policy can change: I1, I3 and I5. Returns the holder, the requested
+        fields expanded to leaf categories and their mask, or raises :class:`_Refused`."""
         requester = self._orgs.get(r.requester_org)
         holder = self._orgs.get(r.holder)
         if requester is None:
             raise _Refused("I5", f"requester organisation {r.requester_org!r} is not in the policy")
         if ENFORCEMENT_SECTOR in (requester.sector, r.requester_sector):
             raise _Refused("I1", "nothing is disclosed to immigration enforcement (I1)")
-        if is_immigration(r.purpose):
+        if r.purpose not in self._leaf_purposes and is_immigration(r.purpose):
             raise _Refused("I1", "immigration purposes are never permitted (I1)")
-        offences = (r.offence, r.warrant.offence if r.warrant else None)
-        if any(o is not None and is_immigration(o) for o in offences):
+        if (r.offence is not None and is_immigration(r.offence)) or (
+            r.warrant is not None and is_immigration(r.warrant.offence)
+        ):
             raise _Refused(
                 ("I3", "I1"),
                 "an immigration offence is not a criminal-justice exemption; handled as "
@@ -219,31 +222,40 @@ class CompiledPolicy:
             raise _Refused("I5", "the requester's sector does not match the policy's registry")
         if r.holder_sector not in (None, holder.sector):
             raise _Refused("I5", "the holder's sector does not match the policy's registry")
-        if r.role not in tax.roles:
+        if r.role not in self._roles:
             raise _Refused("I5", f"unknown role {r.role!r}")
         if r.action not in ACTIONS:
             raise _Refused("I5", f"unknown action {r.action!r}")
         if r.purpose not in self._leaf_purposes:
             raise _Refused("I5", f"unknown or non-specific purpose {r.purpose!r}")
-        if r.offence is not None and r.offence not in tax.offences:
+        if r.offence is not None and r.offence not in self._offences:
             raise _Refused("I5", f"unknown offence {r.offence!r}")
         requested: list[str] = []
+        asked = 0
+        expand = self._expand
         for name in r.fields:
-            if name not in tax.categories:
+            leaves = expand.get(name)
+            if leaves is None:
                 raise _Refused("I5", f"unknown data category {name!r}")
-            for leaf in tax.leaves("category", name):
-                if leaf not in requested:
+            for leaf, bit in leaves:
+                if not asked & bit:
+                    asked |= bit
                     requested.append(leaf)
-        if r.context_class == "ambiguous":
+        if context == "ambiguous":
             raise _Refused(
                 "I5",
                 "the context carries more than one of warrant, consent, break_glass and "
                 "subject; send one",
             )
-        return holder, tuple(requested)
+        return holder, tuple(requested), asked
 
     def _table_decision(
-        self, r: DecisionRequest, holder: Organisation, requested: tuple[str, ...], context: str
+        self,
+        r: DecisionRequest,
+        holder: Organisation,
+        requested: tuple[str, ...],
+        asked: int,
+        context: str,
     ) -> Decision:
         tax = self.policy.taxonomy
         warrant_mask = self._all
@@ -258,7 +270,6 @@ class CompiledPolicy:
         elif context == "warrant":
             return self._deny(("I4",), f"a judicial warrant opens only {SERIOUS_CRIME_PURPOSE}")
 
-        asked = self.mask(requested)
         reasons: list[str] = []
         rules: list[str] = []
         cross = r.requester_org != r.holder
@@ -275,7 +286,7 @@ class CompiledPolicy:
             reasons.append(
                 "immigration status, nationality, country of birth and document numbers never "
                 "leave the service that collected them (I2): withheld "
-                f"{', '.join(self.names(asked & self._protected))}"
+                f"{self._list(asked & self._protected)}"
             )
         cell = self.table.get((r.requester_org, r.role, r.action, r.purpose, r.holder, context))
         if cell is None:
@@ -289,14 +300,14 @@ class CompiledPolicy:
         for rule_id, m in cell.forbids:
             if asked & m:
                 rules.append(rule_id)
-                reasons.append(f"rule {rule_id} withholds {', '.join(self.names(asked & m))}")
+                reasons.append(f"rule {rule_id} withholds {self._list(asked & m)}")
         if cross:
             released &= ~self._protected
         if r.warrant is not None:
             if asked & ~warrant_mask:
                 reasons.append(
                     f"the warrant {r.warrant.reference} does not list "
-                    f"{', '.join(self.names(asked & ~warrant_mask))}"
+                    f"{self._list(asked & ~warrant_mask)}"
                 )
             released &= warrant_mask
         if not released:

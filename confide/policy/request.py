@@ -7,8 +7,7 @@ is a deny with the reason (I5).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -79,8 +78,7 @@ class RequestModel(_Edge):
     context: ContextModel = Field(default_factory=ContextModel)
 
 
-@dataclass(frozen=True, slots=True)
-class Warrant:
+class Warrant(NamedTuple):
     reference: str
     issued_by: str
     judicial: bool
@@ -89,9 +87,12 @@ class Warrant:
     fields: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionRequest:
-    """A parsed request. Build one with :func:`parse_request` or directly in hot paths."""
+class DecisionRequest(NamedTuple):
+    """A parsed request. Build one with :func:`parse_request` or directly in hot paths.
+
+    A named tuple, so that it hashes and compares in C: the engine memoises decisions keyed
+    by the request itself.
+    """
 
     requester_org: str
     role: str
