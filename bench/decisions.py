@@ -510,10 +510,10 @@ def decide_loop(
     return run
 
 
-class _NoMemo(dict[tuple[Any, ...], Decision]):
+class _NoMemo(dict[DecisionRequest, Decision]):
     """Stands in for the engine's memo: never remembers, so ``decide`` always evaluates."""
 
-    def __setitem__(self, key: tuple[Any, ...], value: Decision) -> None:
+    def __setitem__(self, key: DecisionRequest, value: Decision) -> None:
         return None
 
 
