@@ -168,6 +168,5 @@ def _storage_error(db: Database, exc: SQLAlchemyError) -> StorageError:
         hint = "the database is busy; try again"
     else:
         hint = "the action did not happen"
-    return StorageError(
-        f"database {db.describe()}: {hint} ({type(exc.orig if hasattr(exc, 'orig') else exc).__name__})"
-    )
+    kind = type(getattr(exc, "orig", None) or exc).__name__
+    return StorageError(f"database {db.describe()}: {hint} ({kind})")
