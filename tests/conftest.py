@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 import confide.policy as policy_api
 from confide.policy import CompiledPolicy
 
-settings.register_profile(
+hypothesis_settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.register_profile("dev", max_examples=60, deadline=None)
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+hypothesis_settings.register_profile("dev", max_examples=60, deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +34,8 @@ from pathlib import Path  # noqa: E402
 
 import psycopg  # noqa: E402
 
-from confide.storage import Database  # noqa: E402
+from confide.runtime import Confide, init  # noqa: E402
+from confide.storage import Database, Settings  # noqa: E402
 
 PG_DSN = os.environ.get("CONFIDE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -108,3 +110,23 @@ def database(database_url: str) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+# -- a whole deployment: key file, policy, database at head, transparency log ------------
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    home = tmp_path / "home"
+    settings = Settings.resolve(home=home, database_url=database_url)
+    init(settings)
+    return settings
+
+
+@pytest.fixture
+def confide(settings: Settings) -> Iterator[Confide]:
+    deployment = Confide.open(settings)
+    try:
+        yield deployment
+    finally:
+        deployment.close()

@@ -6,7 +6,11 @@ import typer
 
 from confide.cli import decide as _decide
 from confide.cli import demo as _demo
+from confide.cli import keys as _keys
+from confide.cli import log as _log
 from confide.cli import policy as _policy
+from confide.cli import setup as _setup
+from confide.cli import vault as _vault
 
 app = typer.Typer(
     name="confide",
@@ -16,6 +20,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(_policy.app, name="policy")
+app.add_typer(_log.app, name="log")
+app.add_typer(_vault.app, name="vault")
+app.add_typer(_keys.app, name="keys")
+app.add_typer(_setup.db_app, name="db")
+app.command("init")(_setup.init)
 app.command("decide")(_decide.decide)
 app.command("demo")(_demo.demo)
 

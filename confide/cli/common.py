@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from confide.errors import ConfideError, PolicyError, RequestError
 from confide.policy import CompiledPolicy, load
+from confide.runtime import Confide
+from confide.storage import Settings
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -53,3 +57,45 @@ def read_request(source: str) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RequestError(f"the request is not valid JSON: {exc}") from None
+
+
+# -- options shared by every command that opens a deployment ------------------------------
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home", help="The data directory (default: $CONFIDE_HOME or the user data dir)."
+    ),
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="sqlite:///PATH or postgresql://USER@HOST/DB (default: $CONFIDE_DATABASE_URL, "
+        "else SQLite in the data directory).",
+    ),
+]
+
+
+def settings_from(home: Path | None, database_url: str | None) -> Settings:
+    return Settings.resolve(home=home, database_url=database_url)
+
+
+@contextlib.contextmanager
+def opened(home: Path | None, database_url: str | None) -> Iterator[Confide]:
+    """Open the deployment; any ConfideError becomes a clear message and exit status 1."""
+    try:
+        confide = Confide.open(settings_from(home, database_url))
+    except PolicyError as exc:
+        err.print("[bold red]error:[/] the policy does not load", markup=True)
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False)
+        raise typer.Exit(1) from None
+    except ConfideError as exc:
+        fail(str(exc))
+    try:
+        yield confide
+    except ConfideError as exc:
+        fail(str(exc))
+    finally:
+        confide.close()

@@ -12,10 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
@@ -54,8 +50,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    # Take the write lock at BEGIN so two writers never deadlock upgrading a read lock.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers take the write lock at BEGIN so two never deadlock upgrading a read lock;
+    # readers (``Database.connect``) begin deferred so they never block a writer.
+    read_only = conn.get_execution_options().get("confide_read", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -93,17 +91,25 @@ class Database:
 
     # -- schema ----------------------------------------------------------------------------
 
-    def _alembic(self) -> Config:
+    def _alembic(self) -> Any:
+        # Alembic is imported only when the schema is checked or migrated: it is most of
+        # the command line's start-up time.
+        from alembic.config import Config  # noqa: PLC0415
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         return config
 
     def head(self) -> str:
+        from alembic.script import ScriptDirectory  # noqa: PLC0415
+
         head = ScriptDirectory.from_config(self._alembic()).get_current_head()
         assert head is not None
         return head
 
     def current(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
         with self.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
@@ -124,6 +130,8 @@ class Database:
 
     def upgrade(self) -> tuple[str | None, str]:
         """Run every migration up to the head. Returns (before, after)."""
+        from alembic import command  # noqa: PLC0415
+
         before = self.current()
         with self.engine.begin() as conn:
             config = self._alembic()
@@ -138,7 +146,7 @@ class Database:
         """A connection; errors reaching the database become :class:`StorageError`."""
         try:
             with self.engine.connect() as conn:
-                yield conn
+                yield conn.execution_options(confide_read=True)
         except (OperationalError, DBAPIError) as exc:
             raise _storage_error(self, exc) from None
 

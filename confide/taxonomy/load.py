@@ -38,7 +38,7 @@ class _Entry(BaseModel):
 
 
 class _SectorEntry(_Entry):
-    pass
+    default_role: str
 
 
 class _PurposeEntry(_Entry):
@@ -149,11 +149,18 @@ def load_taxonomy(directory: Path | None = None) -> Taxonomy:
         raise TaxonomyError(f"the purposes file lacks the fixed purposes {missing}")
     if ENFORCEMENT_SECTOR not in {s.name for s in sectors}:
         raise TaxonomyError(f"the sectors file lacks the {ENFORCEMENT_SECTOR!r} sector")
-    if SUBJECT_ROLE not in {r.name for r in roles}:
+    role_names = {r.name for r in roles}
+    if SUBJECT_ROLE not in role_names:
         raise TaxonomyError(f"the roles file lacks the {SUBJECT_ROLE!r} role")
+    for sector in sectors:
+        if sector.default_role not in role_names or sector.default_role == SUBJECT_ROLE:
+            raise TaxonomyError(
+                f"sector {sector.name!r} has default_role {sector.default_role!r}, which is not "
+                "a staff role in roles.yaml"
+            )
 
     return Taxonomy(
-        sectors={s.name: Sector(s.name, s.description) for s in sectors},
+        sectors={s.name: Sector(s.name, s.description, s.default_role) for s in sectors},
         purposes={p.name: Purpose(p.name, p.description, p.fideslang) for p in purposes},
         categories={
             c.name: Category(c.name, c.description, c.protected, c.identifying, c.fideslang)

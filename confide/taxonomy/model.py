@@ -36,6 +36,8 @@ def is_immigration(name: str) -> bool:
 class Sector:
     name: str
     description: str
+    #: The role the command line acts in for this sector when none is given.
+    default_role: str = "caseworker"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,328 @@
+"""Log entries: the registry of entry kinds, their schemas, and the canonical bytes.
+
+An entry is a JSON object canonicalised with RFC 8785 (JCS), so one entry has exactly one
+byte string and its leaf hash can be recomputed by anyone. Every entry carries
+
+* ``v``: the entry format version (:data:`ENTRY_VERSION`), the version tag STYLE.md asks
+  of every persisted artefact;
+* ``kind``: one of the registered :class:`EntryKind` names;
+* ``index``: its position in the log, so an entry moved to another row no longer fits
+  there (scenario 10: a reordering names the entry);
+* ``time``: when it was appended, UTC, RFC 3339 with microseconds;
+
+and the fields its kind documents, nothing else. The log holds no personal data: no
+names, values, receipt codes or addresses. A subject appears only as a keyed pseudonym
+(``ps1:`` + 32 hex digits, :func:`confide.crypto.pseudonym`). Validation enforces what it
+can: unknown keys are refused, every string must be an identifier (no spaces, at most
+128 characters), and ``subject`` must be a pseudonym. It is a guard against mistakes, not
+a proof that a caller never puts a phone number in the ``holder`` field. Error messages
+name the kind and the field, never the value.
+
+Kinds are an explicit registry (:func:`register_kind`) so later features can add theirs;
+``docs/transparency.md`` documents each one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import rfc8785
+
+from confide.errors import ConfideError
+
+__all__ = [
+    "ENTRY_KINDS",
+    "ENTRY_VERSION",
+    "RESERVED_KEYS",
+    "EntryError",
+    "EntryKind",
+    "FieldType",
+    "LogEntry",
+    "canonical_entry",
+    "format_time",
+    "is_pseudonym",
+    "register_kind",
+    "validate_entry",
+]
+
+#: The entry format version, the ``v`` of every entry.
+ENTRY_VERSION: Final = 1
+#: Keys the log sets itself; a caller may not supply them.
+RESERVED_KEYS: Final = frozenset({"v", "index", "time"})
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}")
+_PSEUDONYM = re.compile(r"ps1:[0-9a-f]{32}")
+_POLICY_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+_MAX_LIST = 512
+
+
+class EntryError(ConfideError):
+    """A log entry does not fit its kind's schema; nothing was appended."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldType:
+    """A field's type: a name for the documentation and a check of one JSON value."""
+
+    name: str
+    check: Callable[[object], bool]
+
+
+def _is_token(value: object) -> bool:
+    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
+def is_pseudonym(value: object) -> bool:
+    """True for a keyed subject pseudonym, ``ps1:`` + 32 lower-case hex digits."""
+    return isinstance(value, str) and _PSEUDONYM.fullmatch(value) is not None
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << 63
+
+
+def _nullable(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    return lambda value: value is None or check(value)
+
+
+def _list_of(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    return lambda value: (
+        isinstance(value, list | tuple) and len(value) <= _MAX_LIST and all(map(check, value))
+    )
+
+
+def _one_of(*choices: str) -> Callable[[object], bool]:
+    return lambda value: value in choices
+
+
+ID = FieldType("identifier", _is_token)
+ID_OR_NULL = FieldType("identifier or null", _nullable(_is_token))
+IDS = FieldType("list of identifiers", _list_of(_is_token))
+PSEUDONYM = FieldType("subject pseudonym (ps1:…)", is_pseudonym)
+PSEUDONYM_OR_NULL = FieldType("subject pseudonym or null", _nullable(is_pseudonym))
+COUNT = FieldType("non-negative integer", _is_count)
+POLICY_HASH = FieldType(
+    "policy hash (sha256:…)",
+    lambda v: isinstance(v, str) and _POLICY_HASH.fullmatch(v) is not None,
+)
+POLICY_HASH_OR_NULL = FieldType("policy hash or null", _nullable(POLICY_HASH.check))
+TIMESTAMP = FieldType(
+    "UTC timestamp (RFC 3339, Z)",
+    lambda v: isinstance(v, str) and _TIMESTAMP.fullmatch(v) is not None,
+)
+BOOL = FieldType("true or false", lambda v: isinstance(v, bool))
+PERMIT_OR_DENY = FieldType('"permit" or "deny"', _one_of("permit", "deny"))
+
+
+@dataclass(frozen=True, slots=True)
+class EntryKind:
+    """One kind of log entry: its name, what it records, and its fields.
+
+    ``required`` fields must be present (a nullable type still needs the key, with
+    ``null``); ``optional`` fields may be left out. Any other key is refused.
+    """
+
+    name: str
+    description: str
+    required: Mapping[str, FieldType]
+    optional: Mapping[str, FieldType] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _is_token(self.name):
+            raise ValueError("an entry kind name must be an identifier")
+        clash = (set(self.required) | set(self.optional)) & (RESERVED_KEYS | {"kind"})
+        if clash or set(self.required) & set(self.optional):
+            raise ValueError(f"entry kind {self.name!r} redefines a reserved or repeated field")
+
+    def validate(self, fields: Mapping[str, Any]) -> None:
+        """Raise :class:`EntryError` unless ``fields`` (without ``kind``) fit this kind."""
+        for key in fields:
+            if key in RESERVED_KEYS:
+                raise EntryError(f"log entry {self.name!r}: the log sets {key!r} itself")
+            if key not in self.required and key not in self.optional:
+                raise EntryError(
+                    f"log entry {self.name!r}: field {key!r} is not in its schema "
+                    "(see docs/transparency.md); the log refuses fields it does not know, "
+                    "so no personal data slips in"
+                )
+        for key in self.required:
+            if key not in fields:
+                raise EntryError(f"log entry {self.name!r}: field {key!r} is missing")
+        for key, value in fields.items():
+            expected = self.required.get(key) or self.optional[key]
+            if not expected.check(value):
+                # Never echo the value: it may be exactly the personal data being refused.
+                raise EntryError(
+                    f"log entry {self.name!r}: field {key!r} must be a {expected.name}"
+                )
+
+
+#: Every kind the log accepts, by name. Add one with :func:`register_kind`.
+ENTRY_KINDS: dict[str, EntryKind] = {}
+
+
+def register_kind(kind: EntryKind) -> EntryKind:
+    """Add ``kind`` to the registry. Refuses to replace a kind already registered."""
+    if kind.name in ENTRY_KINDS and ENTRY_KINDS[kind.name] != kind:
+        raise ValueError(f"entry kind {kind.name!r} is already registered")
+    ENTRY_KINDS[kind.name] = kind
+    return kind
+
+
+register_kind(
+    EntryKind(
+        "decision",
+        "A policy decision on a request for a subject's data, permit or deny (I8). "
+        "``subject`` is null only when the request matched no subject (a search that "
+        "found nothing).",
+        required={
+            "requester": ID,
+            "role": ID,
+            "action": ID,
+            "purpose": ID,
+            "holder": ID,
+            "requested": IDS,
+            "released": IDS,
+            "decision": PERMIT_OR_DENY,
+            "rules": IDS,
+            "policy": POLICY_HASH,
+            "subject": PSEUDONYM_OR_NULL,
+            "record": ID_OR_NULL,
+            "warrant": ID_OR_NULL,
+            "context": ID_OR_NULL,
+        },
+        optional={"sector": ID},
+    )
+)
+register_kind(
+    EntryKind(
+        "record.created",
+        "A holder stored a new record about a subject.",
+        required={"subject": PSEUDONYM, "record": ID, "holder": ID, "purpose": ID},
+        optional={"categories": IDS, "policy": POLICY_HASH},
+    )
+)
+register_kind(
+    EntryKind(
+        "record.forgotten",
+        "One record was erased (its fields destroyed).",
+        required={"subject": PSEUDONYM, "record": ID, "holder": ID},
+        optional={"reason": ID},
+    )
+)
+register_kind(
+    EntryKind(
+        "record.purged",
+        "One record reached the end of its retention period and was deleted.",
+        required={"subject": PSEUDONYM, "record": ID, "purpose": ID},
+        optional={"holder": ID},
+    )
+)
+register_kind(
+    EntryKind(
+        "subject.forgotten",
+        "A subject was forgotten: their data key was destroyed (crypto-shredding).",
+        required={"subject": PSEUDONYM},
+        optional={"reason": ID, "records": COUNT, "fields": COUNT, "key_destroyed": BOOL},
+    )
+)
+register_kind(
+    EntryKind(
+        "records.purged",
+        "A batch of records past their retention date was deleted (counted, not listed).",
+        required={"count": COUNT, "before": TIMESTAMP, "holder": ID_OR_NULL},
+    )
+)
+register_kind(
+    EntryKind(
+        "policy.changed",
+        "A new policy took effect.",
+        required={"policy": POLICY_HASH, "previous": POLICY_HASH_OR_NULL},
+    )
+)
+register_kind(
+    EntryKind(
+        "key.rotated",
+        "A new key-encryption key became active; subjects' data keys were rewrapped.",
+        required={"kek": ID},
+        optional={"previous": ID_OR_NULL, "rewrapped": COUNT},
+    )
+)
+register_kind(
+    EntryKind(
+        "key.retired",
+        "A key-encryption key was retired (no data key is wrapped under it any more).",
+        required={"kek": ID},
+    )
+)
+register_kind(
+    EntryKind(
+        "break_glass",
+        "An emergency read outside the policy, to be reviewed by the DPO.",
+        required={
+            "requester": ID,
+            "role": ID,
+            "holder": ID,
+            "purpose": ID,
+            "subject": PSEUDONYM,
+            "record": ID_OR_NULL,
+            "released": IDS,
+        },
+        optional={"reason": ID, "policy": POLICY_HASH},
+    )
+)
+
+
+def validate_entry(entry: Mapping[str, Any]) -> tuple[EntryKind, dict[str, Any]]:
+    """Check ``entry`` against its kind; return the kind and the fields without ``kind``."""
+    if not isinstance(entry, Mapping):
+        raise EntryError("a log entry must be a mapping of field names to values")
+    name = entry.get("kind")
+    kind = ENTRY_KINDS.get(name) if isinstance(name, str) else None
+    if kind is None:
+        raise EntryError(
+            "a log entry needs a registered 'kind' "
+            f"({', '.join(sorted(ENTRY_KINDS))}); see docs/transparency.md"
+        )
+    fields = {k: list(v) if isinstance(v, tuple) else v for k, v in entry.items() if k != "kind"}
+    kind.validate(fields)
+    return kind, fields
+
+
+def format_time(moment: datetime) -> str:
+    """``moment`` as the entry ``time``: UTC, RFC 3339, microseconds, ``Z``."""
+    if moment.tzinfo is None:
+        raise ValueError("log times must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_entry(kind: EntryKind, fields: Mapping[str, Any], index: int, time: str) -> bytes:
+    """The RFC 8785 bytes of a validated entry at position ``index``."""
+    document = {**fields, "v": ENTRY_VERSION, "kind": kind.name, "index": index, "time": time}
+    return bytes(rfc8785.dumps(document))
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """A stored entry: its position and its canonical bytes."""
+
+    index: int
+    data: bytes
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The entry as a JSON object."""
+        parsed = json.loads(self.data)
+        if not isinstance(parsed, dict):
+            raise ValueError("a log entry is not a JSON object")
+        return parsed
+
+    @property
+    def kind(self) -> str:
+        return str(self.fields.get("kind"))
