@@ -15,6 +15,7 @@ from confide.crypto import FileKeyProvider, create_key_file
 from confide.errors import ConfigurationError
 from confide.policy import CompiledPolicy, baseline_path, load
 from confide.storage import Database, Settings
+from confide.transparency.entries import LogEntry
 from confide.transparency.log import TransparencyLog
 from confide.transparency.signer import create_signing_key, new_origin, publish_verifier_key
 from confide.vault import Vault
@@ -51,6 +52,11 @@ class Confide:
         vault = Vault(db, keys, policy, log)
         vault.keyring.verify_key_check()
         return cls(settings, db, keys, policy, log, vault)
+
+    def history(self, subject: str) -> list[LogEntry]:
+        """Every log entry about the person with reference ``subject``: every access to her
+        data and every refusal (scenario 9)."""
+        return self.log.history(self.vault.keyring.pseudonym(subject))
 
     def close(self) -> None:
         self.db.dispose()

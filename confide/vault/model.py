@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,6 +23,8 @@ class AccessLog(Protocol):
     """Where the vault records every decision and change, in the same transaction (I8)."""
 
     def append(self, conn: Connection, entry: Mapping[str, Any]) -> int: ...
+
+    def append_many(self, conn: Connection, entries: Sequence[Mapping[str, Any]]) -> list[int]: ...
 
 
 @dataclass(frozen=True)

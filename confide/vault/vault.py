@@ -334,29 +334,37 @@ class Vault:
             fields=(category,),
         )
         decision = self.policy.decide(request)
-        with self.db.transaction() as conn:
-            if not decision.permitted or category not in self._identifying:
-                self.log.append(conn, self._entry(decision, request, subject=None, record=None))
-                if decision.permitted:
-                    raise VaultInputError(f"{category} is not an identifying field; no index")
-                return SearchResult(decision)
+        digest: str | None = None
+        if category in self._identifying:
             try:
                 digest = self._indexer(request.holder).index(value, category=category)
             except NormalisationError as exc:
-                raise VaultInputError(str(exc)) from None
-            found = conn.execute(
-                select(blind_indexes.c.subject, blind_indexes.c.record_id).where(
-                    blind_indexes.c.holder == request.holder,
-                    blind_indexes.c.category == category,
-                    blind_indexes.c.digest == digest,
+                if decision.permitted:
+                    raise VaultInputError(str(exc)) from None
+        elif decision.permitted:
+            raise VaultInputError(f"{category} is not an identifying field; it has no index")
+        with self.db.transaction() as conn:
+            found: list[Any] = []
+            if digest is not None:
+                # Looked up whatever the decision, so that a refused search is in the
+                # history of the person it would have found (scenario 9) and takes the
+                # same work as a permitted one; only a permit returns what was found (I6).
+                found = list(
+                    conn.execute(
+                        select(blind_indexes.c.subject, blind_indexes.c.record_id).where(
+                            blind_indexes.c.holder == request.holder,
+                            blind_indexes.c.category == category,
+                            blind_indexes.c.digest == digest,
+                        )
+                    ).all()
                 )
-            ).all()
-            for subject, record_id in found:
-                self.log.append(
-                    conn, self._entry(decision, request, subject=subject, record=record_id)
-                )
-            if not found:
-                self.log.append(conn, self._entry(decision, request, subject=None, record=None))
+            entries = [
+                self._entry(decision, request, subject=subject, record=record_id)
+                for subject, record_id in found
+            ] or [self._entry(decision, request, subject=None, record=None)]
+            self.log.append_many(conn, entries)
+        if not decision.permitted:
+            return SearchResult(decision)
         return SearchResult(decision, tuple(sorted(r for _, r in found)))
 
     # -- the person's own rights (I7) ------------------------------------------------------
