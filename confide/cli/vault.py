@@ -21,7 +21,8 @@ def _pairs(values: list[str]) -> dict[str, str]:
     for item in values:
         category, sep, value = item.partition("=")
         if not sep or not category:
-            fail(f"--set takes CATEGORY=VALUE, got {item.split('=')[0]!r}…")
+            # Never echo what was typed: it may be the very value (a name) being stored.
+            fail("--set takes CATEGORY=VALUE, for example --set identity.name=…")
         if category in parsed:
             fail(f"--set {category} is given twice")
         parsed[category] = value
