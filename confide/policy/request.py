@@ -113,6 +113,13 @@ class DecisionRequest(NamedTuple):
     @property
     def context_class(self) -> str:
         """Which kind of context the request carries; more than one is ``ambiguous``."""
+        if (
+            self.warrant is None
+            and self.consent is None
+            and self.break_glass is None
+            and self.subject_self is None
+        ):
+            return "none"
         present = [
             name
             for name, value in (
