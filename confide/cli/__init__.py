@@ -9,6 +9,7 @@ from confide.cli import demo as _demo
 from confide.cli import keys as _keys
 from confide.cli import log as _log
 from confide.cli import policy as _policy
+from confide.cli import serve as _serve
 from confide.cli import setup as _setup
 from confide.cli import vault as _vault
 
@@ -26,6 +27,7 @@ app.add_typer(_keys.app, name="keys")
 app.add_typer(_setup.db_app, name="db")
 app.command("init")(_setup.init)
 app.command("decide")(_decide.decide)
+app.command("serve")(_serve.serve)
 app.command("demo")(_demo.demo)
 
 
