@@ -66,8 +66,8 @@ def active(grant: Grant, today: dt.date) -> bool:
 
 
 def build_table(policy: Policy, bits: Mapping[str, int], today: dt.date) -> dict[Key, Cell]:
-    """Expand the grants into cells. Permits resting on reserved contexts are left out: consent
-    and break-glass are checked by later parts of Confide, and until then they never permit."""
+    """Expand the grants into cells. Permits resting on a reserved context (consent, until
+    consent records exist) are left out: they never permit."""
     permits: dict[Key, list[tuple[str, int]]] = {}
     forbids: dict[Key, list[tuple[str, int]]] = {}
     for grant in policy.grants:
@@ -317,6 +317,11 @@ class CompiledPolicy:
                 f"no requested field may be released to {r.requester_org} for {r.purpose}",
             )
         granted = [rule_id for rule_id, m in cell.permits if m & released]
+        if context == "break_glass":
+            reasons.append(
+                "break-glass: an emergency read, logged and on the data protection officer's "
+                "review list until reviewed"
+            )
         if r.warrant is not None:
             granted.append("I4")
         out = tuple(n for n in requested if self._bits[n] & released)

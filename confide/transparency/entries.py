@@ -274,7 +274,22 @@ register_kind(
             "record": ID_OR_NULL,
             "released": IDS,
         },
-        optional={"reason": ID, "policy": POLICY_HASH},
+        optional={"reason": ID, "policy": POLICY_HASH, "review": ID},
+    )
+)
+
+register_kind(
+    EntryKind(
+        "break_glass.reviewed",
+        "The data protection officer reviewed a break-glass read (scenario 14).",
+        required={
+            "review": ID,
+            "org": ID,
+            "subject": PSEUDONYM,
+            "outcome": FieldType(
+                '"justified" or "unjustified"', _one_of("justified", "unjustified")
+            ),
+        },
     )
 )
 

@@ -21,6 +21,7 @@ from confide.policy import CompiledPolicy, Decision, DecisionRequest, Warrant
 from confide.storage import Database
 from confide.storage.tables import blind_indexes, fields, records, subjects
 from confide.taxonomy.model import SUBJECT_ROLE
+from confide.vault.break_glass import record_break_glass
 from confide.vault.keyring import Keyring
 from confide.vault.model import (
     MAX_FIELD_BYTES,
@@ -246,10 +247,19 @@ class Vault:
         categories: Sequence[str] | None = None,
         warrant: Warrant | None = None,
         offence: str | None = None,
+        break_glass: str | None = None,
+        actor: str | None = None,
     ) -> Disclosure:
         """Read a record for ``requester`` under ``purpose``: a decision first, then only the
         released fields. ``holder`` is whose record the requester believes it is (default: its
-        own). A deny is decided before the record is looked at (I6)."""
+        own). A deny is decided before the record is looked at (I6).
+
+        ``break_glass`` is the written reason for an emergency read: if the policy's
+        break-glass rules permit it, the read is logged as such and put on the data protection
+        officer's review list, with ``actor`` (who did it) and the reason sealed under the
+        person's own key (scenario 14)."""
+        if break_glass is not None and not break_glass.strip():
+            raise VaultInputError("a break-glass read needs a written reason")
         role = role or self._role_or_default(requester)
         asked = tuple(categories) if categories else tuple(sorted(self._leaf_categories))
         request = DecisionRequest(
@@ -262,25 +272,30 @@ class Vault:
             subject=warrant.subject if warrant else None,
             offence=offence,
             warrant=warrant,
+            break_glass=break_glass,
         )
         decision = self.policy.decide(request)
         with self.db.transaction() as conn:
             row = conn.execute(
                 select(records.c.subject, records.c.holder).where(records.c.id == record_id)
             ).first()
+            subject: str | None = row.subject if row is not None else None
             found = row is not None and row.holder == request.holder
             if found and warrant is not None:
-                found = row is not None and row.subject == self.keyring.pseudonym(warrant.subject)
-            subject = row.subject if row is not None and found else None
-            # The log gets the decision whatever it was, attributed to the person if the
-            # record is theirs, before anything is disclosed (I8, scenario 9).
+                found = subject == self.keyring.pseudonym(warrant.subject)
+            # The log gets every decision, attributed to the person whose record was asked
+            # for, before anything is disclosed (I8, scenario 9). The requester never sees
+            # the log, so attributing a deny reveals nothing to them (I6).
             self.log.append(conn, self._entry(decision, request, subject=subject, record=record_id))
             if not decision.permitted:
                 return Disclosure(decision, record_id)
-            if subject is None:
-                values = None
-            else:
+            values: dict[str, str] | None = None
+            if found and subject is not None:
                 values = self._open_fields(conn, subject, record_id, decision.fields)
+                if break_glass is not None:
+                    record_break_glass(
+                        self, conn, request, decision, subject, record_id, break_glass, actor
+                    )
         if values is None:
             raise NotFound(f"no record {record_id} held by {request.holder}")
         return Disclosure(decision, record_id, values)

@@ -223,7 +223,7 @@ def test_enforcement_cannot_pose_as_the_subject(baseline: CompiledPolicy) -> Non
     assert (d.decision, d.rules) == ("deny", ("I1",))
 
 
-def test_consent_and_break_glass_open_nothing_yet(baseline: CompiledPolicy) -> None:
+def test_consent_opens_nothing_yet(baseline: CompiledPolicy) -> None:
     consent = request(
         requester__org="migrant-legal-aid",
         requester__sector="legal_aid",
@@ -234,11 +234,34 @@ def test_consent_and_break_glass_open_nothing_yet(baseline: CompiledPolicy) -> N
     )
     d = baseline.decide(consent)
     assert d.decision == "deny"
-    assert any("not yet checked" in r for r in d.reasons)
-    glass = request(fields=["health.notes"], context__break_glass={"reason": "unconscious"})
-    d = baseline.decide(glass)
-    assert d.decision == "deny"
-    assert any("break-glass is not yet checked" in r for r in d.reasons)
+    assert any("consent is not yet checked" in r for r in d.reasons)
+
+
+def test_break_glass_opens_what_its_rule_grants_and_says_it_is_reviewed(
+    baseline: CompiledPolicy,
+) -> None:
+    ordinary = baseline.decide(request(fields=["health.notes"]))
+    assert ordinary.decision == "deny"
+    glass = baseline.decide(
+        request(
+            fields=["health.notes", "immigration.status"],
+            context__break_glass={"reason": "unconscious"},
+        )
+    )
+    assert glass.decision == "permit"
+    assert glass.fields == ("health.notes",)
+    assert "break-glass-emergency" in glass.rules
+    assert "I2" in glass.rules  # status never leaves, emergency or not
+    assert any("review list" in r for r in glass.reasons)
+    # Break-glass is no way around I1.
+    enforcement = request(
+        requester__org="national-immigration-authority",
+        requester__sector="immigration_enforcement",
+        requester__role="clinician",
+        fields=["health.notes"],
+        context__break_glass={"reason": "emergency"},
+    )
+    assert baseline.decide(enforcement).rules == ("I1",)
 
 
 def test_forbid_overrides_permit(baseline: CompiledPolicy) -> None:
