@@ -8,14 +8,14 @@ belongs to this database, so a wrong key file is a clear error, not garbage.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from confide.crypto import (
     DecryptionError,
-    FileKeyProvider,
+    KeyProvider,
     new_data_key,
     pseudonym,
     rewrap,
@@ -34,8 +34,19 @@ def _insert(dialect: str, table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+class VaultKeys(KeyProvider, Protocol):
+    """What the vault needs from its keys: a KMS-style provider that wraps data keys (see
+    :class:`confide.crypto.KeyProvider`) and the two keys derived from the index secret.
+    :class:`confide.crypto.FileKeyProvider` is the key-file implementation; a cloud KMS
+    provider implements the same methods."""
+
+    def blind_index_root_key(self) -> bytes: ...
+
+    def pseudonym_key(self) -> bytes: ...
+
+
 class Keyring:
-    def __init__(self, db: Database, keys: FileKeyProvider) -> None:
+    def __init__(self, db: Database, keys: VaultKeys) -> None:
         self.db = db
         self.keys = keys
         self._pseudonym_key = keys.pseudonym_key()
@@ -66,8 +77,9 @@ class Keyring:
         if rows is None:
             with self.db.connect() as conn:
                 rows = dict(conn.execute(select(vault_meta.c.name, vault_meta.c.value)).all())
+        source = getattr(self.keys, "path", "of this key provider")
         wrong = ConfigurationError(
-            f"the key file {self.keys.path} does not belong to the database "
+            f"the key file {source} does not belong to the database "
             f"{self.db.describe()}; use the key file created with it (`confide init` made one "
             "next to the database)"
         )

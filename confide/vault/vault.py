@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
 
-from confide.crypto import BlindIndexer, FieldSealer, FileKeyProvider, NormalisationError
+from confide.crypto import BlindIndexer, FieldSealer, NormalisationError
 from confide.errors import ConfideError, NotFound, NotPermitted
 from confide.policy import CompiledPolicy, Decision, DecisionRequest, Warrant
 from confide.storage import Database
 from confide.storage.tables import blind_indexes, fields, records, subjects
 from confide.taxonomy.model import SUBJECT_ROLE
 from confide.vault.break_glass import record_break_glass
-from confide.vault.keyring import Keyring
+from confide.vault.keyring import Keyring, VaultKeys
 from confide.vault.model import (
     MAX_FIELD_BYTES,
     MAX_FIELDS,
@@ -41,7 +41,7 @@ class VaultInputError(ConfideError, ValueError):
 
 class Vault:
     def __init__(
-        self, db: Database, keys: FileKeyProvider, policy: CompiledPolicy, log: AccessLog
+        self, db: Database, keys: VaultKeys, policy: CompiledPolicy, log: AccessLog
     ) -> None:
         self.db = db
         self.policy = policy
