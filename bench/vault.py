@@ -2,8 +2,8 @@
 
 One run, the same synthetic payloads for every contender (issue 4). From the repository root::
 
-    .venv/bin/python bench/vault.py                  # everything, 1,000,000 records; ~8 minutes
-    .venv/bin/python bench/vault.py --quick          # 10,000 vs 100,000 records; ~1.5 minutes
+    .venv/bin/python bench/vault.py                  # everything, 1,000,000 records; ~6 minutes
+    .venv/bin/python bench/vault.py --quick          # 10,000 vs 100,000 records; ~1 minute
     .venv/bin/python bench/vault.py --records 300000 --json vault.json
     .venv/bin/python bench/vault.py --quick --profile   # also a cProfile of SQLite reads
 

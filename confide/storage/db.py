@@ -70,7 +70,9 @@ class Database:
                 )
         kwargs: dict[str, Any] = {"future": True}
         if self.dialect == "postgresql":
-            kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 10})
+            # No pre-ping (a round trip per checkout): a connection the server dropped fails
+            # its statement, the transaction rolls back, and the pool recycles it.
+            kwargs.update(pool_recycle=1800, connect_args={"connect_timeout": 10})
         else:
             kwargs.update(connect_args={"timeout": 30})
         self.engine: Engine = create_engine(self.url, **kwargs)

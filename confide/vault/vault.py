@@ -173,10 +173,9 @@ class Vault:
                 except NormalisationError as exc:
                     raise VaultInputError(str(exc)) from None
                 indexed.append({"category": category, "digest": digest})
-        with self.db.transaction() as conn:
-            if refused:
-                self.log.append(conn, self._entry(decision, request, subject=ps, record=None))
         if refused:
+            with self.db.transaction() as conn:
+                self.log.append(conn, self._entry(decision, request, subject=ps, record=None))
             raise NotPermitted(
                 f"the policy does not let {holder} ({role}) collect {', '.join(refused)} for "
                 f"{purpose}: " + "; ".join(decision.reasons)
