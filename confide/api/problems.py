@@ -75,7 +75,11 @@ def install(app: FastAPI) -> None:
     async def _confide(_: Request, exc: ConfideError) -> JSONResponse:
         for cls, status, kind, title in _ERRORS:
             if isinstance(exc, cls):
-                return problem_response(status, kind, title, str(exc))
+                # Storage and configuration messages name hosts and paths: the operator
+                # reads them in the server's own output, a caller only learns the kind.
+                internal = isinstance(exc, StorageError | ConfigurationError)
+                detail = "nothing was disclosed; try again later" if internal else str(exc)
+                return problem_response(status, kind, title, detail)
         return problem_response(400, "bad-request", "The request cannot be done", str(exc))
 
     @app.exception_handler(RequestValidationError)
