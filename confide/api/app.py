@@ -48,6 +48,10 @@ def create_app(confide: Confide) -> FastAPI:
             "Every read is a policy decision recorded in a transparency log."
         ),
         lifespan=lifespan,
+        # The interactive docs pages load scripts from a CDN, which the CSP (rightly) forbids
+        # and which would tell a third party who uses the service: only the JSON is served.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.confide = confide
     problems.install(app)

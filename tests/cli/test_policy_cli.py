@@ -134,9 +134,14 @@ def test_policy_init_writes_a_policy_that_checks(tmp_path: Path) -> None:
     assert "already exists" in again.stderr
 
 
-def test_demo_prints_every_scenario() -> None:
-    result = confide("demo")
+def test_demo_prints_every_scenario_and_the_credentials(tmp_path: Path) -> None:
+    result = confide("demo", "--no-serve", "--home", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
     for scenario in SCENARIOS:
         assert scenario.title[:20] in result.stdout
     assert f"All {len(SCENARIOS)} scenarios decided as the firewall promises." in result.stdout
+    assert "demo-clinician" in result.stdout
+    assert "/staff/sign-in" in result.stdout
+    again = confide("demo", "--no-serve", "--home", str(tmp_path / "demo"))
+    assert again.returncode == 0, again.stderr
+    assert "demo-clinician" in again.stdout  # the same accounts, printed again
