@@ -42,12 +42,19 @@ class Confide:
                 f"no key file at {settings.key_file}; run `confide init` (or set CONFIDE_KEY_FILE)"
             )
         keys = FileKeyProvider(settings.key_file)
-        if not settings.policy.exists():
+        db = Database(settings.database_url)
+        # A policy uploaded through the API (verified, logged) is in force over the file.
+        from confide.service.policies import load_active  # noqa: PLC0415 - avoids a cycle
+
+        stored = load_active(db)
+        if stored is not None:
+            policy = stored
+        elif settings.policy.exists():
+            policy = load(settings.policy)
+        else:
             raise ConfigurationError(
                 f"no policy at {settings.policy}; run `confide init` (or set CONFIDE_POLICY)"
             )
-        policy = load(settings.policy)
-        db = Database(settings.database_url)
         log = TransparencyLog(db)
         vault = Vault(db, keys, policy, log)
         vault.keyring.verify_key_check()

@@ -1,7 +1,29 @@
-"""The /v1 API routes. (Filled in by the service issue's API work.)"""
+"""The /v1 API: one router gathering the resource routers.
+
+* ``routes_records``: the decision contract, records (create, read, search), forget
+* ``routes_subjects``: subject access codes and the person's own history and export
+* ``routes_log``: the public transparency log (checkpoint, entries, proofs)
+* ``routes_admin``: organisations, tokens, policy versions
+
+Every route is a :class:`~confide.api.limits.GuardedRoute` (body limit, timeout, access
+log line) and first brings this process onto the active policy (checked every ~2 s).
+``docs/api.md`` documents each endpoint and problem type.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-router = APIRouter()
+from confide.api import routes_admin, routes_log, routes_records, routes_subjects
+from confide.api.auth import sync_policy
+from confide.api.limits import GuardedRoute
+
+__all__ = ["router"]
+
+# The prefix is on each resource router, so a route's own path is its full template
+# (what the access log prints).
+router = APIRouter(route_class=GuardedRoute, dependencies=[Depends(sync_policy)])
+router.include_router(routes_records.router)
+router.include_router(routes_subjects.router)
+router.include_router(routes_log.router)
+router.include_router(routes_admin.router)

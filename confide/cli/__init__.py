@@ -12,6 +12,7 @@ from confide.cli import policy as _policy
 from confide.cli import serve as _serve
 from confide.cli import setup as _setup
 from confide.cli import staff as _staff
+from confide.cli import tokens as _tokens
 from confide.cli import vault as _vault
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.add_typer(_log.app, name="log")
 app.add_typer(_vault.app, name="vault")
 app.add_typer(_keys.app, name="keys")
 app.add_typer(_setup.db_app, name="db")
+app.add_typer(_tokens.app, name="tokens")
 app.add_typer(_staff.app, name="staff")
 app.command("init")(_setup.init)
 app.command("decide")(_decide.decide)

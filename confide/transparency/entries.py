@@ -280,6 +280,30 @@ register_kind(
 
 register_kind(
     EntryKind(
+        "token.issued",
+        "An API token was issued to an organisation (shown once; only its id is logged).",
+        required={"token": ID, "org": ID, "purposes": IDS, "roles": IDS, "by": ID},
+    )
+)
+
+register_kind(
+    EntryKind(
+        "token.revoked",
+        "An API token was revoked.",
+        required={"token": ID, "org": ID, "by": ID},
+    )
+)
+
+register_kind(
+    EntryKind(
+        "access_code.issued",
+        "A holder issued a subject access code so the person can see her own history.",
+        required={"holder": ID, "subject": PSEUDONYM},
+    )
+)
+
+register_kind(
+    EntryKind(
         "break_glass.reviewed",
         "The data protection officer reviewed a break-glass read (scenario 14).",
         required={
