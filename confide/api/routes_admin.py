@@ -9,6 +9,7 @@ tokens are issued by the operator with ``confide tokens issue``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
@@ -173,6 +174,23 @@ def put_policy(
     problem as ``file:line: message``, and nothing changes. One that compiles is stored,
     announced by a ``policy.changed`` log entry and in force in every worker within ~2 s."""
     confide = get_confide(request)
+    # The policy governs every organisation in the deployment, so only the operator's
+    # administrators may replace it; with no operator named, uploads are off (fail closed).
+    operator = os.environ.get("CONFIDE_POLICY_ADMIN_ORG", "").strip()
+    if not operator:
+        raise Problem(
+            403,
+            "policy-upload-disabled",
+            "Policy uploads over the API are off",
+            "set CONFIDE_POLICY_ADMIN_ORG to the organisation that operates this deployment",
+        )
+    if admin.org != operator:
+        raise Problem(
+            403,
+            "policy-operator-only",
+            "Only the operator's administrators may change the policy",
+            f"the policy is managed by {operator}",
+        )
     try:
         version, changed = policies.upload(confide, body.text, admin.actor)
     except PolicyError as exc:

@@ -95,6 +95,7 @@ def server(
         "CONFIDE_RATE_LIMIT": str(RATE_LIMIT),
         "CONFIDE_MAX_BODY_BYTES": str(MAX_BODY),
         "CONFIDE_CHECKPOINT_INTERVAL": "0",
+        "CONFIDE_POLICY_ADMIN_ORG": "city-council",
     }
     with stderr.open("wb") as sink:
         process = subprocess.Popen(

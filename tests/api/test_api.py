@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
+import confide.policy as policy_api
 from confide.demo.scenarios import SCENARIOS, Scenario
 from confide.policy import baseline_path
 from confide.service.tables import api_tokens
@@ -103,6 +104,18 @@ def test_enforcement_never_gets_a_token_or_an_answer(server: Server) -> None:
         with server.client(token) as http:
             response = http.post("/v1/decisions", json=_scenario(number).request)
         _problem(response, 403, "token-scope")
+
+
+def test_only_the_operators_admin_may_change_the_policy(server: Server) -> None:
+    school_admin, _ = server.token("northside-school", ["education"], ["admin"])
+    baseline = policy_api.baseline_path().read_text()
+    with server.client(school_admin) as http:
+        before = http.get("/v1/policy").json()["hash"]
+        changed = baseline.replace("name: Exampleton", "name: Exampletown", 1)
+        assert changed != baseline
+        response = http.put("/v1/policy", json={"text": changed})
+        _problem(response, 403, "policy-operator-only")
+        assert http.get("/v1/policy").json()["hash"] == before
 
 
 def test_scenario_8_a_chain_to_enforcement_is_refused(server: Server) -> None:
