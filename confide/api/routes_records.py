@@ -75,7 +75,7 @@ def _refuse(
             ).first()
             subject = row.subject if row is not None else None
         confide.log.append(
-            conn, confide.vault._entry(decision, request, subject=subject, record=record)
+            conn, confide.vault.decision_entry(decision, request, subject=subject, record=record)
         )
     return Problem(403, "token-scope", "The token does not cover this request", reason)
 
@@ -117,7 +117,7 @@ def decide(body: RequestModel, token: ApiToken, request: Request) -> DecisionAns
     decision = confide.vault.policy.decide(asked)  # never raises: any fault is a deny (I5)
     with confide.db.transaction() as conn:
         confide.log.append(
-            conn, confide.vault._entry(decision, asked, subject=subject, record=None)
+            conn, confide.vault.decision_entry(decision, asked, subject=subject, record=None)
         )
     return DecisionAnswer.model_validate(decision.to_json())
 

@@ -15,18 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from confide.errors import ConfideError, NotFound, NotPermitted
-from confide.policy import DecisionRequest
 from confide.service.tables import subject_access_codes
 from confide.storage import Database
-from confide.storage.tables import fields, records
-from confide.taxonomy.model import SUBJECT_ROLE
+from confide.storage.tables import records
 from confide.transparency.entries import ENTRY_KINDS, LogEntry
 from confide.transparency.log import TransparencyLog
 from confide.vault import Vault
@@ -197,52 +194,6 @@ def history(log: TransparencyLog, pseudonym: str) -> list[LogEntry]:
 
 
 def export(vault: Vault, pseudonym: str) -> dict[str, Any]:
-    """Everything the vault holds about the person with ``pseudonym``, as
-    :meth:`Vault.export` gives it, for a person who proved herself with a code and whose
-    reference Confide never stored. Each record is a subject.portability decision, logged
-    (I7: never blocked, I8: always logged)."""
-    out: list[dict[str, Any]] = []
-    with vault.db.transaction() as conn:
-        rows = conn.execute(
-            select(records).where(records.c.subject == pseudonym).order_by(records.c.collected_at)
-        ).all()
-        for row in rows:
-            present: Sequence[str] = tuple(
-                conn.execute(
-                    select(fields.c.category).where(
-                        fields.c.subject == pseudonym, fields.c.record_id == row.id
-                    )
-                ).scalars()
-            ) or ("identity.name",)
-            request = DecisionRequest(
-                requester_org=row.holder,
-                role=SUBJECT_ROLE,
-                action="read",
-                purpose="subject.portability",
-                holder=row.holder,
-                fields=tuple(present),
-                subject=pseudonym,
-                subject_self=pseudonym,
-            )
-            decision = vault.policy.decide(request)
-            vault.log.append(
-                conn, vault._entry(decision, request, subject=pseudonym, record=row.id)
-            )
-            values = (
-                vault._open_fields(conn, pseudonym, row.id, decision.fields)
-                if decision.permitted
-                else {}
-            )
-            out.append(
-                {
-                    "record": row.id,
-                    "holder": row.holder,
-                    "purpose": row.purpose,
-                    "collected_at": _aware(row.collected_at).isoformat(),
-                    "retain_until": _aware(row.retain_until).isoformat()
-                    if row.retain_until
-                    else None,
-                    "fields": values,
-                }
-            )
-    return {"format": "confide-export/1", "subject": pseudonym, "records": out}
+    """Everything the vault holds about the person with ``pseudonym`` (see
+    :meth:`Vault.export_pseudonym`), for a person who proved herself with a code."""
+    return vault.export_pseudonym(pseudonym)

@@ -35,6 +35,11 @@ from confide.vault.model import (
 from confide.vault.retention import retain_until
 
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every time Confide stores is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
 class VaultInputError(ConfideError, ValueError):
     """A value, category, subject or organisation given to the vault is not acceptable."""
 
@@ -111,7 +116,7 @@ class Vault:
         cleaned = cleaned.lstrip("_.:/-")[:128]
         return cleaned or "unnamed"
 
-    def _entry(
+    def decision_entry(
         self,
         d: Decision,
         r: DecisionRequest,
@@ -175,7 +180,9 @@ class Vault:
                 indexed.append({"category": category, "digest": digest})
         if refused:
             with self.db.transaction() as conn:
-                self.log.append(conn, self._entry(decision, request, subject=ps, record=None))
+                self.log.append(
+                    conn, self.decision_entry(decision, request, subject=ps, record=None)
+                )
             raise NotPermitted(
                 f"the policy does not let {holder} ({role}) collect {', '.join(refused)} for "
                 f"{purpose}: " + "; ".join(decision.reasons)
@@ -218,7 +225,9 @@ class Vault:
                         for row in indexed
                     ],
                 )
-            self.log.append(conn, self._entry(decision, request, subject=ps, record=record_id))
+            self.log.append(
+                conn, self.decision_entry(decision, request, subject=ps, record=record_id)
+            )
             self.log.append(
                 conn,
                 {
@@ -285,7 +294,9 @@ class Vault:
             # The log gets every decision, attributed to the person whose record was asked
             # for, before anything is disclosed (I8, scenario 9). The requester never sees
             # the log, so attributing a deny reveals nothing to them (I6).
-            self.log.append(conn, self._entry(decision, request, subject=subject, record=record_id))
+            self.log.append(
+                conn, self.decision_entry(decision, request, subject=subject, record=record_id)
+            )
             if not decision.permitted:
                 return Disclosure(decision, record_id)
             values: dict[str, str] | None = None
@@ -373,9 +384,9 @@ class Vault:
                     ).all()
                 )
             entries = [
-                self._entry(decision, request, subject=subject, record=record_id)
+                self.decision_entry(decision, request, subject=subject, record=record_id)
                 for subject, record_id in found
-            ] or [self._entry(decision, request, subject=None, record=None)]
+            ] or [self.decision_entry(decision, request, subject=None, record=None)]
             self.log.append_many(conn, entries)
         if not decision.permitted:
             return SearchResult(decision)
@@ -386,7 +397,12 @@ class Vault:
     def export(self, subject: str) -> dict[str, Any]:
         """Everything the vault holds about the person, machine-readable. Never blocked (I7)."""
         self._check_subject(subject)
-        ps = self.keyring.pseudonym(subject)
+        return self.export_pseudonym(self.keyring.pseudonym(subject), shown_as=subject)
+
+    def export_pseudonym(self, ps: str, *, shown_as: str | None = None) -> dict[str, Any]:
+        """:meth:`export` for a person known only by her pseudonym (she proved herself with a
+        subject access code; Confide never stored her reference). Each record is a
+        ``subject.portability`` decision, logged (I7: never blocked; I8: always logged)."""
         out: list[dict[str, Any]] = []
         with self.db.transaction() as conn:
             rows = conn.execute(
@@ -407,11 +423,13 @@ class Vault:
                     purpose="subject.portability",
                     holder=row.holder,
                     fields=present,
-                    subject=subject,
-                    subject_self=subject,
+                    subject=ps,
+                    subject_self=ps,
                 )
                 decision = self.policy.decide(request)
-                self.log.append(conn, self._entry(decision, request, subject=ps, record=row.id))
+                self.log.append(
+                    conn, self.decision_entry(decision, request, subject=ps, record=row.id)
+                )
                 values = (
                     self._open_fields(conn, ps, row.id, decision.fields)
                     if decision.permitted
@@ -422,12 +440,14 @@ class Vault:
                         "record": row.id,
                         "holder": row.holder,
                         "purpose": row.purpose,
-                        "collected_at": row.collected_at.isoformat(),
-                        "retain_until": row.retain_until.isoformat() if row.retain_until else None,
+                        "collected_at": _aware(row.collected_at).isoformat(),
+                        "retain_until": (
+                            _aware(row.retain_until).isoformat() if row.retain_until else None
+                        ),
                         "fields": values,
                     }
                 )
-        return {"format": "confide-export/1", "subject": subject, "records": out}
+        return {"format": "confide-export/1", "subject": shown_as or ps, "records": out}
 
     def forget(self, subject: str) -> ForgetReport:
         """Destroy the person's data key and every record: a tombstone with no personal data
