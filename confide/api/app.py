@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from confide import __version__
 from confide.api import problems
+from confide.api.limits import access_log
 from confide.api.routes import router as api_router
 from confide.runtime import Confide
 from confide.storage import Settings
@@ -60,7 +62,17 @@ def create_app(confide: Confide) -> FastAPI:
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        started = time.perf_counter()
         response = await call_next(request)
+        if not request.url.path.startswith("/v1/"):
+            # /v1 routes write their own line; the rest (pages, health) get one here. The
+            # route's template, never the raw path or query string, and never an address.
+            route = request.scope.get("route")
+            template = getattr(route, "path", None) or "(no route)"
+            elapsed = (time.perf_counter() - started) * 1000
+            access_log.info(
+                "%s %s %d %.1fms", request.method, template, response.status_code, elapsed
+            )
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers.setdefault("Cache-Control", "no-store")
