@@ -862,7 +862,9 @@ def bulk_load(deployment: Deployment, start: int, stop: int, chunk: int = 20_000
     }
     templates = [
         EntryTemplate(
-            vault._entry(decision, request, subject=_SENTINEL_SUBJECT, record=_SENTINEL_RECORD),
+            vault.decision_entry(
+                decision, request, subject=_SENTINEL_SUBJECT, record=_SENTINEL_RECORD
+            ),
             time_text,
         ),
         EntryTemplate(written, time_text),
@@ -932,7 +934,7 @@ def bulk_load(deployment: Deployment, start: int, stop: int, chunk: int = 20_000
     for i in (start, stop - 1):
         ps = vault.keyring.pseudonym(subject_ref(i))
         kind, values = validate_entry(
-            vault._entry(decision, request, subject=ps, record=record_uuid(i))
+            vault.decision_entry(decision, request, subject=ps, record=record_uuid(i))
         )
         index = first_index + len(templates) * (i - start)
         stored = c.log.entries(index, index + 1)[0].data
