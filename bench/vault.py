@@ -665,7 +665,7 @@ def _patch_targets(c: Confide) -> list[tuple[Any, str, str]]:
         (c.vault, "read", "vault: own code"),
         (c.vault, "put", "vault: own code"),
         (c.policy, "decide", "policy decision"),
-        (c.vault, "_entry", "log: entry dict (_entry, _token)"),
+        (c.vault, "decision_entry", "log: entry dict (decision_entry, _token)"),
         (c.log, "append_many", "log: append_many own (Merkle tree, rows)"),
         (log_module, "validate_entry", "log: validate entry"),
         (log_module, "canonical_entry", "log: RFC 8785 canonical JSON"),
