@@ -18,6 +18,7 @@ from sqlalchemy import select, text, update
 import confide.policy as policy_api
 from confide.demo.scenarios import SCENARIOS, Scenario
 from confide.policy import baseline_path
+from confide.service.break_glass import open_reviews
 from confide.service.tables import api_tokens
 from confide.transparency import (
     LogTampered,
@@ -230,6 +231,32 @@ def test_scenario_5_warrant_read_releases_only_its_fields(server: Server) -> Non
     assert answer["values"] == {"identity.name": "Wanda Example",
                                 "contact.address": "1 Synthetic Way"}  # fmt: skip
     assert _last_entry(server)["warrant"] == "EXW-2026-0042"
+
+
+def test_scenario_14_break_glass_through_the_api(server: Server) -> None:
+    clinic, _ = server.token("st-marys-clinic", ["care"], ["clinician"])
+    hospital, _ = server.token("city-hospital", ["care"], ["clinician"])
+    with server.client(clinic) as http:
+        record = http.post("/v1/records", json={
+            "subject": "glass-api-0001", "purpose": "care.treatment",
+            "values": {"identity.name": "Glass Example", "health.notes": "synthetic note"}},
+        ).json()["record"]  # fmt: skip
+    body = {"purpose": "care.emergency", "holder": "st-marys-clinic",
+            "fields": ["identity.name", "health.notes"]}  # fmt: skip
+    with server.client(hospital) as http:
+        ordinary = http.post(f"/v1/records/{record}/read", json=body).json()
+        glass = http.post(f"/v1/records/{record}/read",
+                          json={**body, "break_glass": "unconscious, no other record"}).json()  # fmt: skip
+    assert "health.notes" not in ordinary["values"]
+    assert glass["decision"] == "permit"
+    assert glass["values"]["health.notes"] == "synthetic note"
+    assert "break-glass-emergency" in glass["rules"]
+    reviews = open_reviews(server.confide, "city-hospital")
+    assert any(
+        r.record_id == record and r.reason == "unconscious, no other record" for r in reviews
+    )
+    kinds = [e.fields["kind"] for e in server.confide.history("glass-api-0001")]
+    assert "break_glass" in kinds
 
 
 def test_scenario_9_the_person_sees_every_access(server: Server) -> None:
