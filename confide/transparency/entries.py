@@ -304,6 +304,22 @@ register_kind(
 
 register_kind(
     EntryKind(
+        "staff.sign_in",
+        "A staff member's second sign-in step (the password was right): accepted, refused, "
+        "replayed or throttled. Only the opaque staff id, never a name or a code.",
+        required={
+            "org": ID,
+            "staff": ID,
+            "outcome": FieldType(
+                '"accepted", "refused", "replayed" or "throttled"',
+                _one_of("accepted", "refused", "replayed", "throttled"),
+            ),
+        },
+    )
+)
+
+register_kind(
+    EntryKind(
         "break_glass.reviewed",
         "The data protection officer reviewed a break-glass read (scenario 14).",
         required={

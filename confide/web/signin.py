@@ -109,18 +109,36 @@ def second_factor_form(request: Request) -> Response:
 def second_factor(request: Request, csrf: FormText = "", code: FormText = "") -> Response:
     pending = require_csrf(signed_in(request, full=False), csrf)
     confide = confide_of(request)
+
+    def logged(outcome: str) -> None:
+        # Only after a right password, so an anonymous caller cannot write to the log.
+        with confide.db.transaction() as conn:
+            confide.log.append(
+                conn,
+                {
+                    "kind": "staff.sign_in",
+                    "org": pending.member.org,
+                    "staff": pending.member.id,
+                    "outcome": outcome,
+                },
+            )
+
     try:
         verify_totp(
             confide, pending.member.id, code, device_token=read_cookie(request, DEVICE_COOKIE)
         )
     except SignInThrottled as exc:
+        logged("throttled")
         return render(request, "second_factor.html", 429, csrf=pending.csrf, error=str(exc))
     except TotpReplayed as exc:
+        logged("replayed")
         return render(request, "second_factor.html", 401, csrf=pending.csrf, error=str(exc))
     except SignInRefused:
+        logged("refused")
         return render(
             request, "second_factor.html", 401, csrf=pending.csrf, error="That code is not right."
         )
+    logged("accepted")
     session_id, _ = promote_session(confide, pending.session_id)
     response = redirect("/staff")
     set_cookie(request, response, SESSION_COOKIE, session_id)

@@ -98,6 +98,19 @@ def test_a_totp_code_is_refused_the_second_time(deployment: Deployment) -> None:
         replay = code_step(second, code)
         assert replay.status_code == 401 and "used already" in replay.text
         assert second.get("/staff").status_code == 303
+    # Both steps are in the transparency log, by opaque staff id only.
+    confide = deployment.open()
+    try:
+        size = confide.log.size()
+        steps = [
+            e.fields
+            for e in confide.log.entries(0, size)
+            if e.fields["kind"] == "staff.sign_in" and e.fields["staff"] == account.staff_id
+        ]
+    finally:
+        confide.close()
+    assert [s["outcome"] for s in steps][-2:] == ["accepted", "replayed"]
+    assert "replay-me" not in str(steps)
 
 
 def test_a_post_without_the_csrf_token_does_nothing(deployment: Deployment) -> None:
