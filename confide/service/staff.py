@@ -275,6 +275,17 @@ def create_staff(  # noqa: PLR0917 - the documented call: (confide, org, usernam
                     disabled_at=None,
                 )
             )
+            # An admin action: in the log, by opaque id and roles, never the name.
+            confide.log.append(
+                conn,
+                {
+                    "kind": "staff.created",
+                    "org": org,
+                    "staff": staff_id,
+                    "role": role,
+                    "work_role": work_role,
+                },
+            )
     if taken is not None:
         raise StaffError("that username is taken; choose another")
     uri = pyotp.TOTP(secret).provisioning_uri(
@@ -307,6 +318,9 @@ def disable_staff(confide: Confide, staff_id: str, *, now: dt.datetime | None = 
             .where(staff.c.id == staff_id, staff.c.disabled_at.is_(None))
             .values(disabled_at=_now(now))
         )
+        if done.rowcount:
+            org = conn.execute(select(staff.c.org).where(staff.c.id == staff_id)).scalar_one()
+            confide.log.append(conn, {"kind": "staff.disabled", "org": org, "staff": staff_id})
     if not done.rowcount:
         raise NotFound("no active account with that id")
 

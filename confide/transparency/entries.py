@@ -304,6 +304,22 @@ register_kind(
 
 register_kind(
     EntryKind(
+        "staff.created",
+        "An administrator created a staff account (opaque id and roles only).",
+        required={"org": ID, "staff": ID, "role": ID, "work_role": ID},
+    )
+)
+
+register_kind(
+    EntryKind(
+        "staff.disabled",
+        "A staff account was disabled.",
+        required={"org": ID, "staff": ID},
+    )
+)
+
+register_kind(
+    EntryKind(
         "staff.sign_in",
         "A staff member's second sign-in step (the password was right): accepted, refused, "
         "replayed or throttled. Only the opaque staff id, never a name or a code.",

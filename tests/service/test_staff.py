@@ -189,3 +189,13 @@ def test_a_disabled_account_cannot_sign_in(confide: Confide) -> None:
     with pytest.raises(SignInRefused):
         verify_password(confide, "ana", PASSWORD)
     assert staff_service.get_staff(confide, staff_id) is None
+
+    size = confide.log.size()
+    admin_actions = [
+        e.fields for e in confide.log.entries(0, size) if e.fields["kind"].startswith("staff.")
+    ]
+    assert [(a["kind"], a["staff"]) for a in admin_actions] == [
+        ("staff.created", staff_id),
+        ("staff.disabled", staff_id),
+    ]
+    assert "ana" not in str(admin_actions)
