@@ -19,7 +19,9 @@ import confide.policy as policy_api
 from confide.demo.scenarios import SCENARIOS, Scenario
 from confide.policy import baseline_path
 from confide.service.break_glass import open_reviews
+from confide.service.staff import StaffError, create_staff
 from confide.service.tables import api_tokens
+from confide.service.tokens import TokenError
 from confide.transparency import (
     LogTampered,
     leaf_hash,
@@ -499,3 +501,36 @@ def test_openapi_document_is_complete(server: Server) -> None:
     schemes = document["components"]["securitySchemes"]
     assert {"ApiToken", "SubjectCode"} <= set(schemes)
     assert "DecisionAnswer" in document["components"]["schemas"]
+
+
+def test_admins_manage_their_own_organisations_staff(server: Server) -> None:
+    admin, _ = server.token("st-marys-clinic", ["service"], ["admin"])
+    other, _ = server.token("city-hospital", ["service"], ["admin"])
+    clinician, _ = server.token("st-marys-clinic", ["care"], ["clinician"])
+    body = {"username": "api-made-clin", "password": "a-synthetic-passphrase",
+            "role": "staff", "work_role": "clinician"}  # fmt: skip
+    with server.client(clinician) as http:
+        _problem(http.post("/v1/staff", json=body), 403, "admin-required")
+    with server.client(admin) as http:
+        created = http.post("/v1/staff", json=body)
+        assert created.status_code == 201, created.text
+        account = created.json()
+        assert len(account["totp_secret"]) >= 16 and account["org"] == "st-marys-clinic"
+        assert "password" not in account
+        listed = http.get("/v1/staff").json()
+        assert [a["id"] for a in listed if a["username"] == "api-made-clin"] == [account["id"]]
+        assert all("totp_secret" not in a for a in listed)
+    with server.client(other) as http:
+        _problem(http.delete(f"/v1/staff/{account['id']}"), 404, "not-found")
+    with server.client(admin) as http:
+        assert http.delete(f"/v1/staff/{account['id']}").status_code == 204
+    kinds = [e.fields["kind"] for e in server.confide.log.entries(0, server.confide.log.size())]
+    assert "staff.created" in kinds and "staff.disabled" in kinds
+
+
+def test_no_token_and_no_staff_account_for_an_enforcement_body(server: Server) -> None:
+    with pytest.raises(TokenError, match="I1"):
+        server.token("national-immigration-authority", ["service"], ["admin"])
+    with pytest.raises(StaffError, match="I1"):
+        create_staff(server.confide, "national-immigration-authority", "border-officer",
+                     "a-synthetic-passphrase", "admin", "officer")  # fmt: skip
