@@ -99,16 +99,18 @@ def list_staff(admin: AdminToken, request: Request) -> list[StaffOut]:
 
 @router.delete(
     "/staff/{staff_id}",
-    status_code=204,
+    response_model=StaffOut,
     tags=["staff"],
     summary="Disable a staff account of the caller's organisation (admin)",
     responses=_PROBLEMS,
 )
 def disable_staff(
     staff_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], admin: AdminToken, request: Request
-) -> None:
+) -> StaffOut:
     confide = get_confide(request)
     member = staff_service.get_staff(confide, staff_id)
     if member is None or member.org != admin.org:
         raise NotFound(f"no active account {staff_id} in {admin.org}")
     staff_service.disable_staff(confide, staff_id)
+    disabled = next(m for m in staff_service.list_staff(confide, org=admin.org) if m.id == staff_id)
+    return _out(disabled)

@@ -523,7 +523,9 @@ def test_admins_manage_their_own_organisations_staff(server: Server) -> None:
     with server.client(other) as http:
         _problem(http.delete(f"/v1/staff/{account['id']}"), 404, "not-found")
     with server.client(admin) as http:
-        assert http.delete(f"/v1/staff/{account['id']}").status_code == 204
+        disabled = http.delete(f"/v1/staff/{account['id']}")
+        assert disabled.status_code == 200, disabled.text
+        assert disabled.json()["disabled_at"] is not None
     kinds = [e.fields["kind"] for e in server.confide.log.entries(0, server.confide.log.size())]
     assert "staff.created" in kinds and "staff.disabled" in kinds
 
