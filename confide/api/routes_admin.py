@@ -25,17 +25,14 @@ from confide.api.schemas import (
     TokenCreate,
     TokenIssued,
     TokenOut,
+    problem_responses,
 )
-from confide.api.schemas import Problem as ProblemModel
 from confide.errors import PolicyError
 from confide.service import policies, tokens
 from confide.service.tokens import TokenInfo
 
 router = APIRouter(prefix="/v1", route_class=GuardedRoute)
-_PROBLEMS: dict[int | str, dict[str, object]] = {
-    status: {"model": ProblemModel, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 413, 422, 429, 503)
-}
+_PROBLEMS = problem_responses(401, 403, 404, 413, 422, 429, 503)
 
 
 @router.get(

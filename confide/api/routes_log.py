@@ -26,8 +26,8 @@ from confide.api.schemas import (
     InclusionProof,
     LogEntriesAnswer,
     LogEntryOut,
+    problem_responses,
 )
-from confide.api.schemas import Problem as ProblemModel
 from confide.crypto.signing import PrivateKey
 from confide.errors import NotFound
 from confide.runtime import Confide
@@ -51,10 +51,7 @@ def _public_rate(request: Request) -> None:
 
 
 router = APIRouter(prefix="/v1", route_class=GuardedRoute, dependencies=[Depends(_public_rate)])
-_PROBLEMS: dict[int | str, dict[str, object]] = {
-    status: {"model": ProblemModel, "content": {"application/problem+json": {}}}
-    for status in (404, 422, 429, 503)
-}
+_PROBLEMS = problem_responses(404, 422, 429, 503)
 _lock = threading.Lock()
 
 

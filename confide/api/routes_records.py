@@ -28,8 +28,8 @@ from confide.api.schemas import (
     RecordCreated,
     SearchAnswer,
     SearchBody,
+    problem_responses,
 )
-from confide.api.schemas import Problem as ProblemModel
 from confide.errors import NotFound, RequestError
 from confide.policy import Decision, DecisionRequest, Warrant, parse_request
 from confide.policy.request import RequestModel, WarrantModel
@@ -43,10 +43,7 @@ router = APIRouter(prefix="/v1", route_class=GuardedRoute)
 #: Rule id of a refusal because the token does not cover the request.
 SCOPE_RULE = "token-scope"
 
-_PROBLEMS: dict[int | str, dict[str, object]] = {
-    status: {"model": ProblemModel, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 422, 429, 503)
-}
+_PROBLEMS = problem_responses(401, 403, 404, 422, 429, 503)
 
 RecordId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 SubjectRefPath = Annotated[str, Path(min_length=1, max_length=200)]

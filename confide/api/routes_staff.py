@@ -16,15 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from confide.api.auth import AdminToken, get_confide
 from confide.api.limits import GuardedRoute
 from confide.api.problems import Problem
-from confide.api.schemas import Problem as ProblemModel
+from confide.api.schemas import problem_responses
 from confide.errors import NotFound
 from confide.service import staff as staff_service
 
 router = APIRouter(prefix="/v1", route_class=GuardedRoute)
-_PROBLEMS: dict[int | str, dict[str, object]] = {
-    status: {"model": ProblemModel, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 422, 429, 503)
-}
+_PROBLEMS = problem_responses(401, 403, 404, 422, 429, 503)
 
 
 class StaffCreate(BaseModel):

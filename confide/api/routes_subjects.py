@@ -16,15 +16,17 @@ from confide.api.auth import ApiToken, SubjectPseudonym, get_confide
 from confide.api.limits import GuardedRoute
 from confide.api.problems import Problem
 from confide.api.routes_log import entry_out
-from confide.api.schemas import AccessCodeCreate, AccessCodeIssued, ExportAnswer, HistoryAnswer
-from confide.api.schemas import Problem as ProblemModel
+from confide.api.schemas import (
+    AccessCodeCreate,
+    AccessCodeIssued,
+    ExportAnswer,
+    HistoryAnswer,
+    problem_responses,
+)
 from confide.service import access_codes
 
 router = APIRouter(prefix="/v1", route_class=GuardedRoute)
-_PROBLEMS: dict[int | str, dict[str, object]] = {
-    status: {"model": ProblemModel, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 422, 429, 503)
-}
+_PROBLEMS = problem_responses(401, 403, 404, 422, 429, 503)
 
 
 @router.post(

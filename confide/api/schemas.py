@@ -242,3 +242,11 @@ class PolicyUpload(_In):
     text: Annotated[str, StringConstraints(min_length=1, max_length=4 * 1024 * 1024)] = Field(
         description="The policy YAML."
     )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """The OpenAPI ``responses`` entries for the problem+json answers a route can give."""
+    return {
+        status: {"model": Problem, "content": {"application/problem+json": {}}}
+        for status in statuses
+    }
