@@ -29,7 +29,6 @@ from confide.api.schemas import (
     problem_responses,
 )
 from confide.crypto.signing import PrivateKey
-from confide.errors import NotFound
 from confide.runtime import Confide
 from confide.transparency import leaf_hash
 from confide.transparency.entries import LogEntry
@@ -156,12 +155,10 @@ def inclusion(
     confide = get_confide(request)
     with confide.db.connect() as conn:
         size = size if size is not None else confide.log.size(conn)
-        try:
-            proof = confide.log.inclusion_proof(index, size, conn)
-            root = confide.log.root(size, conn)
-            entry = confide.log.entry(index, conn)
-        except NotFound as exc:
-            raise Problem(404, "not-found", "Not found", str(exc)) from None
+        # NotFound becomes the 404 ``not-found`` problem in the app's shared handler.
+        proof = confide.log.inclusion_proof(index, size, conn)
+        root = confide.log.root(size, conn)
+        entry = confide.log.entry(index, conn)
     return InclusionProof(
         index=index,
         size=size,
@@ -187,12 +184,9 @@ def consistency(
     confide = get_confide(request)
     with confide.db.connect() as conn:
         new = new if new is not None else confide.log.size(conn)
-        try:
-            proof = confide.log.consistency_proof(old, new, conn)
-            old_root = confide.log.root(old, conn)
-            new_root = confide.log.root(new, conn)
-        except NotFound as exc:
-            raise Problem(404, "not-found", "Not found", str(exc)) from None
+        proof = confide.log.consistency_proof(old, new, conn)
+        old_root = confide.log.root(old, conn)
+        new_root = confide.log.root(new, conn)
     return ConsistencyProof(
         old=old,
         new=new,

@@ -19,7 +19,7 @@ from confide.crypto import BlindIndexer, FieldSealer, NormalisationError
 from confide.errors import ConfideError, NotFound, NotPermitted
 from confide.policy import CompiledPolicy, Decision, DecisionRequest, Warrant
 from confide.storage import Database
-from confide.storage.tables import blind_indexes, fields, records, subjects
+from confide.storage.tables import blind_indexes, fields, records
 from confide.taxonomy.model import SUBJECT_ROLE
 from confide.vault.break_glass import record_break_glass
 from confide.vault.keyring import Keyring, VaultKeys
@@ -476,16 +476,3 @@ class Vault:
                 },
             )
         return ForgetReport(subject, count, field_count, destroyed)
-
-    def known(self, subject: str) -> bool:
-        """Whether the vault holds a live key for the subject (operators' tooling only)."""
-        ps = self.keyring.pseudonym(subject)
-        with self.db.connect() as conn:
-            return (
-                conn.execute(
-                    select(subjects.c.subject).where(
-                        subjects.c.subject == ps, subjects.c.forgotten_at.is_(None)
-                    )
-                ).first()
-                is not None
-            )
