@@ -6,8 +6,10 @@ import typer
 
 from confide.cli import decide as _decide
 from confide.cli import demo as _demo
+from confide.cli import i18n as _i18n
 from confide.cli import keys as _keys
 from confide.cli import log as _log
+from confide.cli import notices as _notices
 from confide.cli import policy as _policy
 from confide.cli import serve as _serve
 from confide.cli import setup as _setup
@@ -29,6 +31,8 @@ app.add_typer(_keys.app, name="keys")
 app.add_typer(_setup.db_app, name="db")
 app.add_typer(_tokens.app, name="tokens")
 app.add_typer(_staff.app, name="staff")
+app.add_typer(_i18n.app, name="i18n")
+app.add_typer(_notices.app, name="notices")
 app.command("init")(_setup.init)
 app.command("decide")(_decide.decide)
 app.command("serve")(_serve.serve)

@@ -16,8 +16,11 @@ from typing import Any, Final
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2.ext import _make_new_gettext as _newstyle_gettext
+from jinja2.ext import _make_new_ngettext as _newstyle_ngettext
 
 from confide.api.problems import Problem
+from confide.i18n import language, translations
 from confide.runtime import Confide
 from confide.service.sessions import CsrfError, StaffSession, check_csrf, load_session
 from confide.service.staff import StaffMember, get_staff
@@ -34,7 +37,31 @@ _env = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+# Staff pages are English; pages people read pass ``lang`` and get their language's
+# catalog (see confide.i18n). Newstyle gettext escapes and formats like the rest of Jinja.
+_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+
+
+def _language_context(lang: str | None) -> dict[str, Any]:
+    chosen = language(lang)
+    tr = translations(chosen.code)
+    gettext = _newstyle_gettext(tr.gettext)
+    ngettext = _newstyle_ngettext(tr.ngettext)
+    return {
+        "lang": chosen.code,
+        "dir": chosen.direction,
+        "language": chosen,
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "_": gettext,
+    }
+
+
+def render_text(template: str, *, lang: str | None = None, **context: Any) -> str:
+    """A template rendered to a string in ``lang`` (pages, notices, the command line)."""
+    return _env.get_template(template).render(**_language_context(lang), **context)
 
 
 def confide_of(request: Request) -> Confide:
@@ -42,8 +69,15 @@ def confide_of(request: Request) -> Confide:
     return deployment
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _env.get_template(template).render(request_path=request.url.path, **context)
+def render(
+    request: Request,
+    template: str,
+    status: int = 200,
+    *,
+    lang: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    html = render_text(template, lang=lang, request_path=request.url.path, **context)
     return HTMLResponse(html, status_code=status)
 
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
-from confide.web import pages, signin
+from confide.notices import web as notices
+from confide.web import inbox, pages, public, signin
 from confide.web.render import STATIC
 
 router = APIRouter(include_in_schema=False)
 router.include_router(signin.router)
 router.include_router(pages.router)
+router.include_router(inbox.router)
+router.include_router(public.router)
+router.include_router(notices.router)
 router.mount("/static", StaticFiles(directory=STATIC), name="static")

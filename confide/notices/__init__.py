@@ -1,0 +1,1 @@
+"""Know-your-rights notices, posters and wallet cards generated from the live policy."""
