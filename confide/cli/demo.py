@@ -97,7 +97,9 @@ def demo(
     )
     out.print("Synthetic records: " + ", ".join(f"{s} → {r}" for s, r in records.items()),
               markup=False)  # fmt: skip
-    out.print(f"\nStaff pages:        {base}/staff/sign-in", markup=False)
+    out.print(f"\nReport safely:      {base}/report", markup=False)
+    out.print(f"Know your rights:   {base}/notices", markup=False)
+    out.print(f"Staff pages:        {base}/staff/sign-in", markup=False)
     out.print(f"API (OpenAPI):      {base}/openapi.json", markup=False)
     out.print(f"Transparency log:   {base}/v1/log/checkpoint", markup=False)
     out.print(f"Health:             {base}/readyz", markup=False)

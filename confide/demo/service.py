@@ -18,6 +18,9 @@ DEMO_STAFF = (
     ("st-marys-clinic", "demo-admin", "admin", "admin"),
     ("city-hospital", "demo-er-doctor", "staff", "clinician"),
     ("city-hospital", "demo-dpo", "dpo", "dpo"),
+    ("city-police-victim-unit", "demo-victim-officer", "staff", "officer"),
+    ("labour-inspectorate", "demo-inspector", "staff", "inspector"),
+    ("migrant-legal-aid", "demo-lawyer", "staff", "lawyer"),
 )
 
 #: Synthetic people: (holder, subject reference, purpose, fields).

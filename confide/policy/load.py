@@ -17,7 +17,7 @@ import rfc8785
 from pydantic import BaseModel, ValidationError
 
 from confide.errors import PolicyError, PolicyProblem
-from confide.policy.model import Grant, Organisation, Policy, Retention
+from confide.policy.model import Grant, Organisation, Policy, ReportingChannel, Retention
 from confide.policy.schema import AgreementModel, OrganisationModel, PolicyModel, RuleModel
 from confide.policy.source import MAX_POLICY_BYTES, Located, parse_yaml
 from confide.policy.source import Path as DocPath
@@ -124,9 +124,11 @@ def policy_hash(model: PolicyModel) -> str:
 
     Comments, key order and whitespace do not change it; any change of meaning does.
     """
-    canonical = rfc8785.dumps(
-        {"format": POLICY_HASH_FORMAT, "policy": model.model_dump(mode="json", by_alias=True)}
-    )
+    dumped = model.model_dump(mode="json", by_alias=True)
+    if dumped.get("reporting") is None:
+        # Added after the format was fixed: a policy without it hashes as it always did.
+        dumped.pop("reporting", None)
+    canonical = rfc8785.dumps({"format": POLICY_HASH_FORMAT, "policy": dumped})
     return "sha256:" + hashlib.sha256(canonical).hexdigest()
 
 
@@ -209,6 +211,7 @@ class _Resolver:
             if grant is not None:
                 grants.append(grant)
         retention = self._retention()
+        reporting = self._reporting()
         if self.problems:
             raise PolicyError(_sorted(self.problems))
         return Policy(
@@ -220,6 +223,7 @@ class _Resolver:
             grants=tuple(grants),
             retention=retention,
             taxonomy=self.tax,
+            reporting=reporting,
         )
 
     def _position(self, key: str, index: int) -> int:
@@ -377,6 +381,39 @@ class _Resolver:
             line=line,
             description=(agreement.description or "").strip(),
         )
+
+    def _reporting(self) -> tuple[ReportingChannel, ...]:
+        section = self.model.reporting
+        if section is None:
+            return ()
+        channels: list[ReportingChannel] = []
+        seen: set[str] = set()
+        leaves = set(self.tax.leaf_purposes())
+        for i, channel in enumerate(section.channels):
+            base: DocPath = ("reporting", "channels", i)
+            if channel.org not in self.orgs:
+                self._org_ids([channel.org], (*base, "org"))
+                continue
+            if channel.org in seen:
+                self._problem((*base, "org"), f"{channel.org!r} has two reporting channels")
+                continue
+            seen.add(channel.org)
+            if channel.purpose not in self.tax.purposes:
+                self._names("purpose", [channel.purpose], (*base, "purpose"))
+                continue
+            if channel.purpose not in leaves:
+                examples = ", ".join(sorted(self.tax.leaves("purpose", channel.purpose))[:3])
+                self._problem(
+                    (*base, "purpose"),
+                    f"a channel names one specific purpose, not the family {channel.purpose!r}"
+                    f" (for example {examples})",
+                )
+                continue
+            line, _ = self.located.where(base)
+            days = channel.acknowledge_within_days or section.acknowledge_within_days
+            types = tuple(dict.fromkeys(channel.types))
+            channels.append(ReportingChannel(channel.org, types, channel.purpose, days, line))
+        return tuple(channels)
 
     def _retention(self) -> dict[str, Retention]:
         out: dict[str, Retention] = {}

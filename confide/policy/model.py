@@ -67,6 +67,17 @@ class Retention:
     days: int
 
 
+@dataclass(frozen=True, slots=True)
+class ReportingChannel:
+    """A service the policy lets people report to (safe reporting)."""
+
+    org: str
+    types: tuple[str, ...]
+    purpose: str
+    acknowledge_days: int
+    line: int | None
+
+
 @dataclass(frozen=True)
 class Policy:
     """A policy that parsed and resolved; not yet verified or compiled."""
@@ -79,3 +90,4 @@ class Policy:
     grants: tuple[Grant, ...]
     retention: dict[str, Retention]
     taxonomy: Taxonomy
+    reporting: tuple[ReportingChannel, ...] = ()

@@ -124,6 +124,28 @@ Duration = Annotated[
 ]
 
 
+ReportType = Literal["crime", "labour", "data_misuse"]
+
+
+class ChannelModel(_Strict):
+    """A service that receives safe reports: of which types, used for which purpose."""
+
+    org: Identifier
+    types: list[ReportType] = Field(min_length=1)
+    #: The (specific) purpose the service's staff read reports for; a rule must let them.
+    purpose: DottedName
+    acknowledge_within_days: int | None = Field(default=None, ge=1, le=90)
+
+    _split = field_validator("types", mode="before")(_one_or_many)
+
+
+class ReportingModel(_Strict):
+    """The safe-reporting channels and how quickly a report must be acknowledged."""
+
+    acknowledge_within_days: int = Field(default=7, ge=1, le=90)
+    channels: list[ChannelModel] = Field(default_factory=list)
+
+
 class PolicyModel(_Strict):
     version: Literal[1]
     name: str
@@ -133,3 +155,4 @@ class PolicyModel(_Strict):
     agreements: list[AgreementModel] = Field(default_factory=list)
     #: How long records collected for a purpose are kept, as an ISO 8601 duration (P8Y, P90D).
     retention: dict[DottedName, Duration] = Field(default_factory=dict)
+    reporting: ReportingModel | None = None

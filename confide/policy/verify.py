@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from confide.errors import InvariantViolation, PolicyProblem
 from confide.policy.compile import Cell, Key, build_table
-from confide.policy.model import Policy
+from confide.policy.model import Policy, ReportingChannel
 from confide.taxonomy.model import (
     ENFORCEMENT_SECTOR,
+    REPORT_CATEGORY,
     SERIOUS_CRIME_PURPOSE,
     SUBJECT_PURPOSES,
     is_immigration,
@@ -68,9 +69,11 @@ class _Verifier:
                     "the person's own access, correction and portability can never be blocked; "
                     "remove subject.* from its purposes",
                 )
-        for key, cell in build_table(self.policy, self.bits, self.today).items():
+        table = build_table(self.policy, self.bits, self.today)
+        for key, cell in table.items():
             self.check_cell(key, cell)
         self.check_chains()
+        self.check_reporting(table)
         if self.problems:
             ordered = sorted(self.problems.values(), key=lambda p: (p.line or 0, p.invariant or ""))
             raise InvariantViolation(ordered)
@@ -141,6 +144,52 @@ class _Verifier:
             self.bad_edges.append((pair, "I1", "immigration enforcement"))
         elif is_immigration(purpose):
             self.bad_edges.append((pair, "I1", f"the purpose {purpose}"))
+
+    def check_reporting(self, table: dict[Key, Cell]) -> None:
+        """A reporting channel goes only to a service that may receive reports (I1) and whose
+        own staff can write and read them under the channel's purpose; otherwise reports
+        sent there would be lost, or read by someone the reporter was never shown."""
+        narrative = self.bits.get(REPORT_CATEGORY, 0)
+        for channel in self.policy.reporting:
+            org = self.policy.organisations[channel.org]
+
+            def problem(
+                message: str, invariant: str | None = None, channel: ReportingChannel = channel
+            ) -> None:
+                self.problems.setdefault(
+                    (f"reporting:{channel.org}", invariant or "reporting"),
+                    PolicyProblem(
+                        f"reporting channel to {channel.org!r}: {message}",
+                        self.policy.file,
+                        channel.line,
+                        None,
+                        invariant,
+                    ),
+                )
+
+            if org.sector == ENFORCEMENT_SECTOR:
+                problem("reports never go to immigration enforcement", "I1")
+                continue
+            if is_immigration(channel.purpose) or channel.purpose in SUBJECT_PURPOSES:
+                problem(f"{channel.purpose} is not a purpose a service can receive reports for")
+                continue
+            if channel.purpose == SERIOUS_CRIME_PURPOSE:
+                problem(f"{channel.purpose} needs a warrant; receive reports for victim support")
+                continue
+            usable = {
+                action
+                for (requester, _role, action, purpose, holder, context), cell in table.items()
+                if requester == holder == channel.org
+                and purpose == channel.purpose
+                and context == "none"
+                and (cell.permit & ~cell.forbid) & narrative
+            }
+            if not {"read", "write"} <= usable:
+                problem(
+                    f"no rule lets its own staff read and write {REPORT_CATEGORY} for "
+                    f"{channel.purpose}, so nobody could read the reports it receives; add a "
+                    "rule with `holder: same` for that purpose"
+                )
 
     def check_chains(self) -> None:
         """I10: follow chains of grants backwards from every edge into enforcement."""

@@ -13,6 +13,7 @@ from confide.reporting.desk import (
     ReportInputError,
     channels,
 )
+from confide.reporting.inbox import Inbox
 from confide.reporting.model import (
     CONTACT_FIELDS,
     MAX_TEXT,
@@ -37,6 +38,7 @@ __all__ = [
     "STAFF_STATES",
     "STATES",
     "Channel",
+    "Inbox",
     "InboxItem",
     "InvalidReceipt",
     "Message",

@@ -61,6 +61,8 @@ class Submitted:
     receipt: str  # shown once, never stored
     channel: Channel
     redactions: int  # how many passages were removed before routing (I9)
+    #: When an organisation files for someone, a second receipt to hand to the person.
+    reporter_receipt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ SERIOUS_CRIME_PURPOSE = "criminal_investigation.serious_crime"
 SUBJECT_PURPOSES = frozenset({"subject.access", "subject.correction", "subject.portability"})
 #: The role of the person the record is about, acting for themself (I7).
 SUBJECT_ROLE = "subject"
+#: The category a safe report's text (redacted before routing, I9) is stored and read as.
+REPORT_CATEGORY = "case.narrative"
 
 
 def covers(parent: str, name: str) -> bool:

@@ -397,3 +397,62 @@ class LogEntry:
     @property
     def kind(self) -> str:
         return str(self.fields.get("kind"))
+
+
+_REPORT = {"report": ID, "holder": ID, "subject": PSEUDONYM}
+
+register_kind(
+    EntryKind(
+        "report.received",
+        "A safe report reached the service the reporter chose, after redaction (I9). Only "
+        "its type, who filed it and how many passages were removed; never its text.",
+        required={
+            **_REPORT,
+            "type": FieldType(
+                '"crime", "labour" or "data_misuse"', _one_of("crime", "labour", "data_misuse")
+            ),
+            "reporter": FieldType(
+                '"victim", "witness", "on_behalf" or "organisation"',
+                _one_of("victim", "witness", "on_behalf", "organisation"),
+            ),
+            "redactions": COUNT,
+            "policy": POLICY_HASH,
+        },
+        optional={"filer": ID},
+    )
+)
+
+register_kind(
+    EntryKind(
+        "report.message",
+        "A message was added to a report: a reply from the service or an answer or more "
+        "information from the reporter (redacted like the report). Never its text.",
+        required={
+            **_REPORT,
+            "author": FieldType('"reporter" or "service"', _one_of("reporter", "service")),
+        },
+    )
+)
+
+register_kind(
+    EntryKind(
+        "report.state",
+        "The receiving service moved a report to a new state.",
+        required={
+            **_REPORT,
+            "state": FieldType(
+                '"new", "acknowledged", "in_progress", "referred" or "closed"',
+                _one_of("new", "acknowledged", "in_progress", "referred", "closed"),
+            ),
+        },
+    )
+)
+
+register_kind(
+    EntryKind(
+        "report.withdrawn",
+        "The reporter withdrew a report: its key was destroyed, so its text, contact details "
+        "and messages can no longer be read by anyone.",
+        required=dict(_REPORT),
+    )
+)
