@@ -73,6 +73,9 @@ STAFF = {
     "lock-me": ("city-hospital", "staff", "clinician"),
     "replay-me": ("city-hospital", "staff", "clinician"),
     "teacher": ("northside-school", "staff", "teacher"),
+    "unit-officer": ("city-police-victim-unit", "staff", "officer"),
+    "ngo-lawyer": ("migrant-legal-aid", "staff", "lawyer"),
+    "council-worker": ("city-council", "staff", "caseworker"),
 }
 
 
