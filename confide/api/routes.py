@@ -5,6 +5,7 @@
 * ``routes_log``: the public transparency log (checkpoint, entries, proofs)
 * ``routes_admin``: organisations, tokens, policy versions
 * ``routes_staff``: staff accounts (an organisation's admins)
+* ``routes_reports``: a receiving service's inbox of safe reports
 
 Every route is a :class:`~confide.api.limits.GuardedRoute` (body limit, timeout, access
 log line) and first brings this process onto the active policy (checked every ~2 s).
@@ -15,7 +16,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from confide.api import routes_admin, routes_log, routes_records, routes_staff, routes_subjects
+from confide.api import (
+    routes_admin,
+    routes_log,
+    routes_records,
+    routes_reports,
+    routes_staff,
+    routes_subjects,
+)
 from confide.api.auth import sync_policy
 from confide.api.limits import GuardedRoute
 
@@ -29,3 +37,4 @@ router.include_router(routes_subjects.router)
 router.include_router(routes_log.router)
 router.include_router(routes_admin.router)
 router.include_router(routes_staff.router)
+router.include_router(routes_reports.router)
