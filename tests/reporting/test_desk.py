@@ -71,7 +71,7 @@ def test_conversation_states_and_deadline(confide: Confide) -> None:
     assert view.item.acknowledged_at is not None
 
     with pytest.raises(ReportInputError):
-        inbox.set_state(report_id, "withdrawn", org=INSPECTORATE, role="inspector")  # type: ignore[arg-type]
+        inbox.set_state(report_id, "withdrawn", org=INSPECTORATE, role="inspector")
     kinds = [e.fields["kind"] for e in confide.history(f"report:{report_id}")]
     assert kinds.count("report.message") == 2
     assert "report.state" in kinds
