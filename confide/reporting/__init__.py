@@ -7,6 +7,7 @@ a receipt code stored only as an Argon2id hash.
 """
 
 from confide.reporting.desk import (
+    AlreadySent,
     InvalidReceipt,
     ReceiptThrottled,
     ReportDesk,
@@ -37,6 +38,7 @@ __all__ = [
     "REPORT_TYPES",
     "STAFF_STATES",
     "STATES",
+    "AlreadySent",
     "Channel",
     "Inbox",
     "InboxItem",

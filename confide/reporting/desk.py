@@ -10,6 +10,7 @@ redacted before anything is stored (I9): the original is never written anywhere.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from confide.crypto import FieldSealer
-from confide.errors import ConfideError, NotPermitted
+from confide.errors import ConfideError, NotPermitted, StorageError
 from confide.i18n import LANGUAGES
 from confide.policy import CompiledPolicy, DecisionRequest
 from confide.policy.decision import Decision
@@ -53,6 +54,20 @@ MAX_CONTACT = 200
 
 class ReportInputError(ConfideError, ValueError):
     """The report cannot be accepted as sent (a missing field, text too long …)."""
+
+
+class AlreadySent(ReportInputError):
+    """The form that sent this report was sent before (a reload, a double click): nothing
+    new was stored, and the receipt shown the first time is the one to keep."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this report was sent already; use the receipt code shown when it was sent"
+        )
+
+
+def submission_key(once: str) -> str:
+    return hashlib.sha256(f"confide-report-once/1:{once}".encode()).hexdigest()
 
 
 def _now() -> dt.datetime:
@@ -176,10 +191,24 @@ class ReportDesk:
                 contact[name] = cleaned
         return channel, narrative, contact
 
-    def submit(self, submission: Submission, *, filer: str | None = None) -> Submitted:
+    def _sent_before(self, once_key: str) -> bool:
+        with self.confide.db.connect() as conn:
+            row = conn.execute(
+                select(reports.c.id).where(reports.c.submission_key == once_key)
+            ).first()
+        return row is not None
+
+    def submit(
+        self, submission: Submission, *, filer: str | None = None, once: str | None = None
+    ) -> Submitted:
         """Redact, store and route a report. ``filer`` is an organisation filing it for
-        someone (an NGO): it gets its own receipt, and one to hand to the person."""
+        someone (an NGO): it gets its own receipt, and one to hand to the person. ``once``
+        is the sending form's one-time token: a second submit with it raises
+        :class:`AlreadySent` and stores nothing."""
         channel, narrative, contact = self._validate(submission)
+        once_key = submission_key(once) if once else None
+        if once_key is not None and self._sent_before(once_key):
+            raise AlreadySent()
         if filer is not None and filer not in self.policy.policy.organisations:
             raise ReportInputError(f"unknown filing organisation {filer!r}")
         language = submission.language if submission.language in LANGUAGES else "en"
@@ -214,71 +243,81 @@ class ReportDesk:
             (party, lookup, receipts.hash_secret(secret)) for party, _, lookup, secret in issued
         ]
         now = _now()
-        with self.confide.db.transaction() as conn:
-            self._log_decision(conn, decision, request, ps, report_id)
-            key = self.confide.vault.keyring.data_key(conn, ps, create=True)
-            assert key is not None
-            sealer = FieldSealer(key)
-            conn.execute(
-                reports.insert().values(
-                    id=report_id,
-                    holder=channel.org,
-                    subject=ps,
-                    report_type=submission.report_type,
-                    reporter_role=submission.reporter_role,
-                    language=language,
-                    state="new",
-                    purpose=channel.purpose,
-                    created_at=now,
-                    acknowledge_by=now + dt.timedelta(days=channel.acknowledge_days),
-                    acknowledged_at=None,
-                    updated_at=now,
-                    filer=filer,
-                    redactions=removed,
-                    policy=self.policy.hash,
+        try:
+            with self.confide.db.transaction() as conn:
+                self._log_decision(conn, decision, request, ps, report_id)
+                key = self.confide.vault.keyring.data_key(conn, ps, create=True)
+                assert key is not None
+                sealer = FieldSealer(key)
+                conn.execute(
+                    reports.insert().values(
+                        id=report_id,
+                        holder=channel.org,
+                        subject=ps,
+                        report_type=submission.report_type,
+                        reporter_role=submission.reporter_role,
+                        language=language,
+                        state="new",
+                        purpose=channel.purpose,
+                        created_at=now,
+                        acknowledge_by=now + dt.timedelta(days=channel.acknowledge_days),
+                        acknowledged_at=None,
+                        updated_at=now,
+                        filer=filer,
+                        redactions=removed,
+                        policy=self.policy.hash,
+                        submission_key=once_key,
+                    )
                 )
-            )
-            conn.execute(
-                report_fields.insert(),
-                [
-                    {
-                        "report_id": report_id,
-                        "category": category,
-                        "envelope": sealer.seal(
-                            value.encode("utf-8"), record_id=report_id, field=category, subject=ps
-                        ),
-                    }
-                    for category, value in values.items()
-                ],
-            )
-            conn.execute(
-                report_receipts.insert(),
-                [
-                    {
-                        "lookup": lookup,
-                        "report_id": report_id,
-                        "party": party,
-                        "secret_hash": secret_hash,
-                        "failures": 0,
-                        "locked_until": None,
-                        "created_at": now,
-                    }
-                    for party, lookup, secret_hash in hashed
-                ],
-            )
-            entry: dict[str, object] = {
-                "kind": "report.received",
-                "report": report_id,
-                "holder": channel.org,
-                "subject": ps,
-                "type": submission.report_type,
-                "reporter": submission.reporter_role,
-                "redactions": removed,
-                "policy": self.policy.hash,
-            }
-            if filer is not None:
-                entry["filer"] = filer
-            self.confide.log.append(conn, entry)
+                conn.execute(
+                    report_fields.insert(),
+                    [
+                        {
+                            "report_id": report_id,
+                            "category": category,
+                            "envelope": sealer.seal(
+                                value.encode("utf-8"),
+                                record_id=report_id,
+                                field=category,
+                                subject=ps,
+                            ),
+                        }
+                        for category, value in values.items()
+                    ],
+                )
+                conn.execute(
+                    report_receipts.insert(),
+                    [
+                        {
+                            "lookup": lookup,
+                            "report_id": report_id,
+                            "party": party,
+                            "secret_hash": secret_hash,
+                            "failures": 0,
+                            "locked_until": None,
+                            "created_at": now,
+                        }
+                        for party, lookup, secret_hash in hashed
+                    ],
+                )
+                entry: dict[str, object] = {
+                    "kind": "report.received",
+                    "report": report_id,
+                    "holder": channel.org,
+                    "subject": ps,
+                    "type": submission.report_type,
+                    "reporter": submission.reporter_role,
+                    "redactions": removed,
+                    "policy": self.policy.hash,
+                }
+                if filer is not None:
+                    entry["filer"] = filer
+                self.confide.log.append(conn, entry)
+        except StorageError:
+            # Two submits of one form raced and the other stored it (the unique key held).
+            if once_key is not None and self._sent_before(once_key):
+                raise AlreadySent() from None
+            raise
         codes = {party: code for party, code, _, _ in issued}
         return Submitted(
             report_id,

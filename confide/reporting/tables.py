@@ -33,6 +33,8 @@ reports = Table(
     Column("filer", String(64), nullable=True),  # the organisation that filed it for someone
     Column("redactions", Integer, nullable=False),
     Column("policy", String(80), nullable=False),
+    # SHA-256 of the one-time token of the form that sent it: a reload cannot send twice.
+    Column("submission_key", String(64), nullable=True, unique=True),
     Index("ix_reports_holder_state", "holder", "state"),
 )
 

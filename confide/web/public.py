@@ -33,6 +33,7 @@ from confide.reporting import (
     MAX_TEXT,
     REPORT_TYPES,
     REPORTER_ROLES,
+    AlreadySent,
     Channel,
     InvalidReceipt,
     ReceiptThrottled,
@@ -219,6 +220,8 @@ class ReportForm(BaseModel):
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
+    #: One-time token of the review page's form: a reload of "Send" cannot send twice.
+    once: str = ""
 
     @property
     def report_type(self) -> ReportType:
@@ -359,7 +362,7 @@ def review_report(request: Request, lang: str, draft: Report) -> Response:
         request,
         "review.html",
         lang,
-        draft=draft,
+        draft=draft.model_copy(update={"once": secrets.token_urlsafe(18)}),
         channel=channel,
         promise=promise_for(confide_of(request).policy, channel.org),
     )
@@ -382,7 +385,9 @@ def send_report(request: Request, lang: str, draft: Report) -> Response:
         contact=draft.contact(),
     )
     try:
-        sent = ReportDesk(confide_of(request)).submit(submission)
+        sent = ReportDesk(confide_of(request)).submit(submission, once=draft.once or None)
+    except AlreadySent:
+        return _page(request, "follow.html", lang, 409, error="already")
     except ReportInputError as exc:
         return _form_page(request, lang, draft, 422, error="input", detail=str(exc))
     except ConfideError:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from confide.errors import NotFound, NotPermitted
 from confide.reporting import (
+    AlreadySent,
     Inbox,
     InvalidReceipt,
     ReceiptThrottled,
@@ -208,3 +209,14 @@ def test_staff_of_other_services_and_roles_are_refused(confide: Confide) -> None
     with pytest.raises(NotFound):
         inbox.read(report_id, org="migrant-legal-aid", role="lawyer")
     assert inbox.list("migrant-legal-aid", role="lawyer") == []
+
+
+def test_a_form_sent_twice_is_stored_once(confide: Confide) -> None:
+    desk = ReportDesk(confide, budget=FailureBudget(1000))
+    submission = Submission("labour", "victim", INSPECTORATE, STORY, "en")
+    desk.submit(submission, once="synthetic-one-time-token")
+    with pytest.raises(AlreadySent):
+        desk.submit(submission, once="synthetic-one-time-token")
+    desk.submit(submission, once="another-synthetic-token")
+    with confide.db.connect() as conn:
+        assert len(conn.execute(select(reports)).all()) == 2

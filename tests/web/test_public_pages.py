@@ -474,3 +474,20 @@ def test_security_headers_on_every_public_page(client: TestClient) -> None:
     assert css.status_code == 200 and "text/css" in css.headers["content-type"]
     assert len(css.content) < 12_000  # light for a cheap phone on a slow connection
     assert "inline-start" in css.text  # logical properties: RTL mirrors by itself
+
+
+def test_sending_the_same_form_twice_stores_one_report(
+    client: TestClient, confide: Confide
+) -> None:
+    form = report_form(client, lang="es")
+    review = client.post("/report/es/review", data=form)
+    once = re.search(r'name="once" value="([^"]+)"', review.text)
+    assert once is not None, "the review page carries a one-time token"
+    form["once"] = once.group(1)
+    first = client.post("/report/es/send", data=form)
+    assert first.status_code == 200
+    again = client.post("/report/es/send", data=form)  # a reload of the receipt page
+    assert again.status_code == 409
+    assert "Esta denuncia ya se envió" in again.text
+    assert RECEIPT.search(re.sub(r"</?span>", "", again.text)) is None
+    assert count_reports(confide) == 1

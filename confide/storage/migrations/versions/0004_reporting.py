@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("filer", sa.String(64), nullable=True),
         sa.Column("redactions", sa.Integer, nullable=False),
         sa.Column("policy", sa.String(80), nullable=False),
+        sa.Column("submission_key", sa.String(64), nullable=True, unique=True),
     )
     op.create_index("ix_reports_holder_state", "reports", ["holder", "state"])
     op.create_table(
