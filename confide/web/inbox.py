@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 
 from confide.errors import ConfideError, NotFound, NotPermitted
+from confide.i18n import LANGUAGES
 from confide.reporting import (
     CONTACT_FIELDS,
     MAX_TEXT,
@@ -68,6 +69,7 @@ def _context(who: SignedIn, request: Request, **more: Any) -> dict[str, Any]:
         "role_labels": ROLE_LABELS,
         "state_labels": STATE_LABELS,
         "contact_labels": CONTACT_LABELS,
+        "languages": LANGUAGES,
         "channel": channel_for(confide.policy, who.member.org),
         **more,
     }

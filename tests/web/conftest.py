@@ -74,6 +74,7 @@ STAFF = {
     "replay-me": ("city-hospital", "staff", "clinician"),
     "teacher": ("northside-school", "staff", "teacher"),
     "unit-officer": ("city-police-victim-unit", "staff", "officer"),
+    "unit-officer-2": ("city-police-victim-unit", "staff", "officer"),
     "ngo-lawyer": ("migrant-legal-aid", "staff", "lawyer"),
     "council-worker": ("city-council", "staff", "caseworker"),
 }

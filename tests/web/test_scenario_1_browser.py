@@ -1,0 +1,154 @@
+"""Scenario 1 end to end in a real Chromium against ``confide serve``, on SQLite and
+PostgreSQL: a woman reports domestic violence in Arabic with JavaScript off; the police
+victim unit's officer signs in, reads the report with her status and passport number
+removed (I9) and replies; she comes back with her receipt and reads the reply. The same in
+Spanish with JavaScript on. Screenshots of the staff pages go to docs/screenshots."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from confide.i18n import LANGUAGES
+from confide.policy import DecisionRequest
+from tests.web.conftest import Account, Deployment, serve
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _watch, sign_in
+from tests.web.test_public_browser import PHONE, SCREENSHOTS, real
+
+UNIT = "city-police-victim-unit"
+CASES = {
+    # (what she writes, what must be removed, what must stay, the officer's reply)
+    "ar": (
+        "زوجي يضربني ويحتفظ بجواز سفري. أنا بدون أوراق. رقم جواز سفري X0000000.",
+        ("بدون أوراق", "X0000000"),
+        "زوجي يضربني",
+        "Synthetic reply: we have your report. You can come to the unit safely.",
+    ),
+    "es": (
+        "Mi pareja me pega y me quitó el pasaporte. Estoy sin papeles. Pasaporte número X0000000.",
+        ("sin papeles", "X0000000"),
+        "Mi pareja me pega",
+        "Synthetic reply: hemos recibido su denuncia.",
+    ),
+}
+CODE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){5}")
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    yield from serve(request, tmp_path_factory.mktemp(f"scenario-1-{request.param}"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def shoot(page: Page, deployment: Deployment, name: str) -> None:
+    if deployment.settings.database_url.startswith("sqlite"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def report(page: Page, lang: str, story: str) -> str:
+    page.goto(f"/report/{lang}")
+    page.locator(f'a[href="/report/{lang}/new?type=crime"]').click()
+    page.locator("#role-victim").check()
+    page.locator(f"#org-{UNIT}").check()
+    page.locator("#narrative").fill(story)
+    page.locator("form.report button[type=submit]").click()
+    assert page.url.endswith(f"/report/{lang}/review")
+    page.locator(".actions button[type=submit]").first.click()
+    code = "".join(page.locator(".code").inner_text().split())
+    assert CODE.fullmatch(code), code
+    return code
+
+
+def officer_replies(
+    page: Page, deployment: Deployment, account: Account, lang: str, reply: str
+) -> str:
+    """The officer's side; returns the report's text as the unit sees it."""
+    sign_in(page, account)
+    page.get_by_role("link", name="Reports", exact=True).click()
+    shoot(page, deployment, f"inbox-list-{lang}")
+    rows = page.locator("table tbody tr")
+    assert rows.count() >= 1
+    row = rows.filter(has_text=LANGUAGES[lang].english).first
+    row.locator("a").click()
+    seen = page.locator("blockquote.reason").inner_text()
+    page.get_by_label("Reply to the reporter").fill(reply)
+    page.get_by_role("button", name="Send reply").click()
+    assert page.get_by_role("status").inner_text().startswith("Reply sent")
+    shoot(page, deployment, f"inbox-report-{lang}")
+    return seen
+
+
+def reads_the_reply(page: Page, lang: str, code: str, reply: str) -> None:
+    page.goto(f"/report/{lang}/follow")
+    page.locator("#receipt").fill(code)
+    page.locator("form.report button[type=submit]").click()
+    messages = page.locator("ol.messages li")
+    assert messages.count() == 1
+    assert reply in messages.first.inner_text()
+
+
+@pytest.mark.parametrize(("lang", "javascript", "officer"), [
+    ("ar", False, "unit-officer"),
+    ("es", True, "unit-officer-2"),
+])  # fmt: skip
+def test_scenario_1_in_the_browser(
+    browser: Browser, deployment: Deployment, lang: str, javascript: bool, officer: str
+) -> None:
+    story, removed, kept, reply = CASES[lang]
+    reporter = browser.new_context(
+        base_url=deployment.base_url, java_script_enabled=javascript, viewport=PHONE
+    )
+    staff = browser.new_context(base_url=deployment.base_url, java_script_enabled=javascript)
+    try:
+        her = reporter.new_page()
+        problems = _watch(her, deployment)
+        code = report(her, lang, story)
+
+        unit = staff.new_page()
+        problems += _watch(unit, deployment)
+        seen = officer_replies(unit, deployment, deployment.accounts[officer], lang, reply)
+        for secret in removed:
+            assert secret not in seen
+        assert "[removed]" in seen
+        assert kept in seen
+
+        reads_the_reply(her, lang, code, reply)
+        assert real(problems) == []
+    finally:
+        reporter.close()
+        staff.close()
+
+    # Whoever asks for her status is refused: the unit itself, the police, enforcement.
+    confide = deployment.open()
+    try:
+        for org in (UNIT, "city-police", "national-immigration-authority"):
+            decision = confide.policy.decide(
+                DecisionRequest(
+                    requester_org=org,
+                    role="officer",
+                    action="read",
+                    purpose="criminal_investigation.victim_support",
+                    holder=UNIT,
+                    fields=("immigration.status",),
+                )
+            )
+            assert decision.decision == "deny"
+    finally:
+        confide.close()
