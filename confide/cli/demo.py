@@ -58,7 +58,7 @@ def demo(
     ] = None,
 ) -> None:
     """Set up the demo deployment, show the scenarios and credentials, then serve it."""
-    from confide.demo.service import default_home, prepare  # noqa: PLC0415
+    from confide.demo.service import default_home, demo_receipts, prepare  # noqa: PLC0415
 
     if not out.is_terminal or out.width < 140:
         out.width = 160
@@ -97,6 +97,8 @@ def demo(
     )
     out.print("Synthetic records: " + ", ".join(f"{s} → {r}" for s, r in records.items()),
               markup=False)  # fmt: skip
+    for where, receipt in demo_receipts(settings).items():
+        out.print(f"Synthetic report to {where}: receipt {receipt}", markup=False)
     out.print(f"\nReport safely:      {base}/report", markup=False)
     out.print(f"Know your rights:   {base}/notices", markup=False)
     out.print(f"Staff pages:        {base}/staff/sign-in", markup=False)

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from confide.reporting import ReportDesk, Submission
 from confide.runtime import Confide, init
 from confide.service.staff import count_staff, create_staff
 from confide.storage import Settings
@@ -34,6 +35,14 @@ DEMO_PEOPLE = (
      {"identity.name": "Demo Client One", "immigration.status": "demo-status"}),
     ("northside-school", "demo-pupil-001", "education.enrolment",
      {"identity.name": "Demo Pupil One", "immigration.nationality": "demo-nationality"}),
+)  # fmt: skip
+
+#: Synthetic safe reports: (type, who, receiving service, language, text).
+DEMO_REPORTS = (
+    ("crime", "victim", "city-police-victim-unit", "ar",
+     "زوجي يضربني ويحتفظ بجواز سفري. أنا بدون أوراق. (نص تجريبي)"),
+    ("labour", "victim", "labour-inspectorate", "es",
+     "Mi jefe no me paga desde marzo y estoy sin papeles. (texto de demostración)"),
 )  # fmt: skip
 
 CREDENTIALS_FILE = "demo-credentials.json"
@@ -69,6 +78,11 @@ def prepare(settings: Settings) -> tuple[list[DemoAccount], dict[str, str]]:
                 _, uri, secret = create_staff(confide, org, username, password, role, work_role)
                 accounts.append(DemoAccount(org, username, password, role, secret, uri))
         records: dict[str, str] = {}
+        reports: dict[str, str] = {}
+        desk = ReportDesk(confide)
+        for report_type, role, holder, lang, text in DEMO_REPORTS:
+            sent = desk.submit(Submission(report_type, role, holder, text, lang))  # type: ignore[arg-type]
+            reports[f"{holder} ({lang})"] = sent.receipt
         for holder, subject, purpose, values in DEMO_PEOPLE:
             # The school's census fields are its administrator's to collect.
             acting = "admin" if holder == "northside-school" else None
@@ -77,7 +91,7 @@ def prepare(settings: Settings) -> tuple[list[DemoAccount], dict[str, str]]:
             )
     finally:
         confide.close()
-    payload = {"accounts": [a.__dict__ for a in accounts], "records": records}
+    payload = {"accounts": [a.__dict__ for a in accounts], "records": records, "reports": reports}
     fd = os.open(store, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=2)
@@ -87,3 +101,11 @@ def prepare(settings: Settings) -> tuple[list[DemoAccount], dict[str, str]]:
 def default_home() -> Path:
     """The demo's data directory: ``$CONFIDE_HOME`` if set, else ``./var/demo``."""
     return Path(os.environ.get("CONFIDE_HOME") or Path.cwd() / "var" / "demo")
+
+
+def demo_receipts(settings: Settings) -> dict[str, str]:
+    """The receipts of the demo's synthetic reports (service and language → code)."""
+    store = settings.home / CREDENTIALS_FILE
+    if not store.exists():
+        return {}
+    return dict(json.loads(store.read_text(encoding="utf-8")).get("reports", {}))
