@@ -37,7 +37,7 @@ def test_policy_check_accepts_the_baseline() -> None:
     result = confide("policy", "check", str(baseline_path()))
     assert result.returncode == 0, result.stderr
     assert "ok" in result.stdout
-    assert "12 organisations" in result.stdout
+    assert "13 organisations" in result.stdout
     assert "sha256:" in result.stdout
 
 

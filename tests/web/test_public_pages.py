@@ -36,6 +36,7 @@ ALLOWED_FIELDS = {
     "receipt",
     "text",
     "confirm",
+    "once",  # the review form's one-time token (a reload cannot send twice)
 }
 FORBIDDEN_WORDS = re.compile(
     r"status|nationality|citizenship|country|birth|born|passport|visa|permit|papers|"
