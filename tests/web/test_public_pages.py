@@ -492,3 +492,27 @@ def test_sending_the_same_form_twice_stores_one_report(
     assert "Esta denuncia ya se envió" in again.text
     assert RECEIPT.search(re.sub(r"</?span>", "", again.text)) is None
     assert count_reports(confide) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "ti"])
+def test_pages_are_light_enough_for_a_cheap_phone(client: TestClient, lang: str) -> None:
+    """A budget, not a timing: no script, no image or font to fetch, one small stylesheet,
+    and each page's HTML a few kilobytes (a slow 2G link moves about 6 KB a second)."""
+    pages = [
+        client.get("/report"),
+        client.get(f"/report/{lang}"),
+        client.get(f"/report/{lang}/follow"),
+        *[client.get(f"/report/{lang}/new?type={t}") for t in ("crime", "labour", "data_misuse")],
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        html = page.text
+        assert "<script" not in html
+        assert "<img" not in html and "@font-face" not in html
+        fetched = re.findall(r'(?:href|src)="(/[^"]*)"', html)
+        assets = [u for u in fetched if u.startswith("/static/")]
+        assert set(assets) <= {"/static/public.css", "/static/favicon.svg"}, assets
+        assert len(page.content) < 24_000, (page.url, len(page.content))
+    css = client.get("/static/public.css")
+    assert css.status_code == 200
+    assert len(css.content) < 12_000
