@@ -34,11 +34,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
-from confide.reporting.redaction import redact
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, Text
 
 from confide.reporting import ReportDesk, Submission
 from confide.reporting.receipts import HASHER, FailureBudget, hash_secret
+from confide.reporting.redaction import redact
 from confide.runtime import Confide, init
 from confide.storage import Settings
 
