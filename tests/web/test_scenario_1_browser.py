@@ -152,3 +152,37 @@ def test_scenario_1_in_the_browser(
             assert decision.decision == "deny"
     finally:
         confide.close()
+
+
+def test_an_ngo_files_for_someone_in_the_browser(browser: Browser, deployment: Deployment) -> None:
+    context = browser.new_context(base_url=deployment.base_url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        problems = _watch(page, deployment)
+        sign_in(page, deployment.accounts["ngo-lawyer"])
+        page.get_by_role("link", name="File a report").click()
+        shoot(page, deployment, "inbox-file")
+        page.locator("#type-labour").check()
+        page.locator("#role-organisation").check()
+        page.locator("#to-labour-inspectorate").check()
+        page.get_by_label("What happened").fill("Our synthetic client has not been paid since May.")
+        page.get_by_role("button", name="Send the report").click()
+        receipts = page.locator(".receipt")
+        assert receipts.count() == 2
+        assert all(CODE.fullmatch(r.strip()) for r in receipts.all_inner_texts())
+        shoot(page, deployment, "inbox-filed")
+        assert real(problems) == []
+    finally:
+        context.close()
+
+
+def test_the_notice_page_of_a_service(browser: Browser, deployment: Deployment) -> None:
+    context = browser.new_context(base_url=deployment.base_url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        response = page.goto("/notices/city-police-victim-unit/ar")
+        assert response is not None and response.status == 200
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        shoot(page, deployment, "notice-page-ar")
+    finally:
+        context.close()
