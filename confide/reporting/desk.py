@@ -307,7 +307,6 @@ class ReportDesk:
                     "subject": ps,
                     "type": submission.report_type,
                     "reporter": submission.reporter_role,
-                    "redactions": removed,
                     "policy": self.policy.hash,
                 }
                 if filer is not None:

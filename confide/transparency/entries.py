@@ -405,7 +405,7 @@ register_kind(
     EntryKind(
         "report.received",
         "A safe report reached the service the reporter chose, after redaction (I9). Only "
-        "its type, who filed it and how many passages were removed; never its text.",
+        "its type and who filed it; never its text, nor whether anything was removed.",
         required={
             **_REPORT,
             "type": FieldType(
@@ -415,7 +415,6 @@ register_kind(
                 '"victim", "witness", "on_behalf" or "organisation"',
                 _one_of("victim", "witness", "on_behalf", "organisation"),
             ),
-            "redactions": COUNT,
             "policy": POLICY_HASH,
         },
         optional={"filer": ID},
