@@ -7,6 +7,7 @@ the app's strict Content-Security-Policy (no inline script or style).
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from confide.notices import web as notices
@@ -20,3 +21,9 @@ router.include_router(inbox.router)
 router.include_router(public.router)
 router.include_router(notices.router)
 router.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    """The deployment's front door is the safe-reporting page (staff go to /staff)."""
+    return RedirectResponse("/report", status_code=303)

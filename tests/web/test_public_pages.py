@@ -516,3 +516,9 @@ def test_pages_are_light_enough_for_a_cheap_phone(client: TestClient, lang: str)
     css = client.get("/static/public.css")
     assert css.status_code == 200
     assert len(css.content) < 12_000
+
+
+def test_the_front_door_leads_to_the_reporting_pages(client: TestClient) -> None:
+    answer = client.get("/", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/report"
