@@ -88,6 +88,11 @@ def public_url(value: str | None = None) -> str:
     return raw.strip().rstrip("/")
 
 
+#: Services whose name on a card in someone's pocket could tell an abuser where she went:
+#: their wallet card names no service and its QR code leads to the general reporting page.
+DISCREET_SECTORS: Final = frozenset({"shelter"})
+
+
 def report_url(base: str, lang: str, org: str) -> str:
     """The public reporting page for ``org`` in ``lang``."""
     return f"{base}/report/{lang}?{urlencode({'org': org})}"
@@ -207,6 +212,8 @@ def notice_context(
     """The template context of the notice, poster and card of ``promise`` in ``lang``."""
     made = today or dt.datetime.now(dt.UTC).date()
     url = report_url(base_url, lang, promise.org)
+    discreet = promise.sector in DISCREET_SECTORS
+    card_url = f"{base_url}/report/{lang}" if discreet else url
     live: list[Channel] = sorted(channels(policy), key=lambda c: c.name)
     offered = {t for channel in live for t in channel.types}
     report_types = [t for t in REPORT_TYPES if t in offered]
@@ -215,6 +222,9 @@ def notice_context(
         "report_url": url,
         # segno's SVG escapes the URL in its <title>; the rest is path data.
         "qr": Markup(qr_svg(url)),  # noqa: S704
+        "discreet": discreet,
+        "card_url": card_url,
+        "card_qr": Markup(qr_svg(card_url)),  # noqa: S704
         "channels": live,
         "report_types": report_types,
         "describe": _describe(policy),

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from weasyprint import HTML  # type: ignore[import-untyped]
 
 from confide.errors import NotFound
@@ -26,6 +27,7 @@ from confide.notices.build import (
 from confide.notices.catalog import extract, po_path
 from confide.notices.proof import CheckpointFacts, checkpoint_note, fingerprint, latest
 from confide.notices.view import (
+    DISCREET_SECTORS,
     BadPublicUrl,
     public_url,
     qr_svg,
@@ -60,6 +62,8 @@ def test_every_organisation_renders_in_every_language(baseline: CompiledPolicy, 
             assert f'<html lang="{lang}" dir="{direction}">' in html, (org, kind)
             assert "<style>" in html  # standalone: no external stylesheet
             assert not re.search(r'(?:src|href)="(?!data:)(?:https?:)?//', html), (org, kind)
+            if kind == "card" and baseline.policy.organisations[org].sector in DISCREET_SECTORS:
+                continue  # a refuge's card names nothing (see the test below)
             assert report_url(BASE, lang, org).replace("&", "&amp;") in html
 
 
@@ -314,3 +318,17 @@ def test_the_promise_macro_renders_in_the_page_language(baseline: CompiledPolicy
     closed = page.render(**_language_context("en"), p=promise_for(baseline, "red-cross-point"))
     assert "at all." in closed
     assert "<dl" not in closed
+
+
+def test_a_refuges_wallet_card_names_no_service(baseline: CompiledPolicy) -> None:
+    """A card found in her pocket must not tell an abuser which refuge she went to."""
+    shelter = "safe-harbour-shelter"
+    name = str(escape(baseline.policy.organisations[shelter].name))
+    documents = render_documents(baseline, shelter, "en", base_url=BASE, checkpoint=None)
+    card = documents["card"]
+    assert name not in card and shelter not in card
+    assert f"{BASE}/report/en" in card
+    assert "We never give your information to immigration authorities." in card
+    assert name in documents["notice"]  # the notice on the refuge's own wall still says who
+    clinic = render_documents(baseline, CLINIC, "en", base_url=BASE, checkpoint=None)["card"]
+    assert str(escape(baseline.policy.organisations[CLINIC].name)) in clinic
