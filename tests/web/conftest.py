@@ -21,11 +21,22 @@ import httpx
 import psycopg
 import pyotp
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from confide.runtime import Confide, init
 from confide.service.staff import create_staff
 from confide.storage import Settings
 
+CHROMIUM = os.environ.get("CONFIDE_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "a long enough test password"
 RECORD_VALUES = {
     "identity.name": "Ana Example",
@@ -164,3 +175,25 @@ def csrf_of(html: str) -> str:
     found = _CSRF.search(html)
     assert found is not None, "the page has no CSRF field"
     return found.group(1)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    """A served deployment per test module and database (see :func:`serve`)."""
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    yield from serve(request, tmp_path_factory.mktemp(f"{module}-{request.param}"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, driven by Playwright (its own browser download cannot work here)."""
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

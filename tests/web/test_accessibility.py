@@ -8,15 +8,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.web.conftest import Deployment, serve
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web.conftest import CHROMIUM, Deployment
 
 AXE_DIR = Path(__file__).with_name("axe")
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -41,25 +40,6 @@ def axe_script() -> Path:
             timeout=300,
         )
     return AXE_JS
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def deployment(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    yield from serve(request, tmp_path_factory.mktemp(f"axe-{request.param}"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def run_axe(page: Page, script: Path) -> list[dict[str, Any]]:

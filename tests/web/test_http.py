@@ -3,23 +3,12 @@ sign-in with password and TOTP, refusals, CSRF, throttling, break-glass and its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from confide.service.break_glass import open_reviews
-from tests.web.conftest import PASSWORD, RECORD_VALUES, Account, Deployment, csrf_of, serve
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def deployment(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    yield from serve(request, tmp_path_factory.mktemp(f"web-http-{request.param}"))
+from tests.web.conftest import PASSWORD, RECORD_VALUES, Account, Deployment, csrf_of
 
 
 def client(d: Deployment) -> httpx.Client:

@@ -5,26 +5,15 @@ services are refused; an NGO files for someone and gets two receipts."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
 from confide.reporting import ReportDesk, Submission
-from tests.web.conftest import Deployment, csrf_of, serve
+from tests.web.conftest import Deployment, csrf_of
 from tests.web.test_http import client, sign_in
 
 UNIT = "city-police-victim-unit"
 STORY = "He hit me at the synthetic flat. I am undocumented, passport number X0000000."
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def deployment(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    yield from serve(request, tmp_path_factory.mktemp(f"web-inbox-{request.param}"))
 
 
 def _report(d: Deployment) -> tuple[str, str]:

@@ -6,14 +6,13 @@ for docs/screenshots (written by the SQLite run only)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
-from tests.web.conftest import Deployment, serve
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _watch
+from tests.web.conftest import CHROMIUM, Deployment
+from tests.web.test_browser import _watch
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE: ViewportSize = {"width": 360, "height": 740}
@@ -26,25 +25,6 @@ NARRATIVE = {
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
 )
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def deployment(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    yield from serve(request, tmp_path_factory.mktemp(f"public-browser-{request.param}"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def phone(browser: Browser, deployment: Deployment, *, javascript: bool) -> BrowserContext:

@@ -7,15 +7,14 @@ Spanish with JavaScript on. Screenshots of the staff pages go to docs/screenshot
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from confide.i18n import LANGUAGES
 from confide.policy import DecisionRequest
-from tests.web.conftest import Account, Deployment, serve
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _watch, sign_in
+from tests.web.conftest import Account, Deployment
+from tests.web.test_browser import _watch, sign_in
 from tests.web.test_public_browser import PHONE, SCREENSHOTS, real
 
 UNIT = "city-police-victim-unit"
@@ -35,25 +34,6 @@ CASES = {
     ),
 }
 CODE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){5}")
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def deployment(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    yield from serve(request, tmp_path_factory.mktemp(f"scenario-1-{request.param}"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def shoot(page: Page, deployment: Deployment, name: str) -> None:
