@@ -14,7 +14,7 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, func, select, update
 
@@ -119,6 +119,11 @@ def _redact(text: str, language: str) -> tuple[str, int]:
     return result.text, len(result.findings)
 
 
+class Answered(NamedTuple):
+    removed: int  # passages removed from the answer before it was stored (I9)
+    view: ReporterView
+
+
 @dataclass(frozen=True, slots=True)
 class _Authenticated:
     lookup: str
@@ -176,8 +181,8 @@ class ReportDesk:
             raise ReportInputError(f"choose what the report is about: {', '.join(REPORT_TYPES)}")
         if s.reporter_role not in REPORTER_ROLES:
             raise ReportInputError(f"choose who is reporting: {', '.join(REPORTER_ROLES)}")
-        channel = next((c for c in channels(self.policy, s.report_type) if c.org == s.holder), None)
-        if channel is None:
+        channel = channel_for(self.policy, s.holder)
+        if channel is None or s.report_type not in channel.types:
             raise ReportInputError("choose one of the services listed to send the report to")
         narrative = _clean(s.narrative, "what happened", MAX_TEXT)
         if not narrative:
@@ -388,7 +393,10 @@ class ReportDesk:
     def open(self, receipt: str | None) -> ReporterView:
         """The report behind ``receipt``: as the service received it, with the conversation.
         Raises :class:`InvalidReceipt` or :class:`ReceiptThrottled`."""
-        who = self._authenticate(receipt)
+        return self._view(self._authenticate(receipt))
+
+    def _view(self, who: _Authenticated) -> ReporterView:
+        """The reporter's view of an authenticated report: a logged subject-access read."""
         row = who.row
         with self.confide.db.transaction() as conn:
             request = self._subject_request(row, "read", (REPORT_CATEGORY,))
@@ -397,12 +405,11 @@ class ReportDesk:
             if not decision.permitted:  # pragma: no cover - I7: never blocked
                 raise NotPermitted("; ".join(decision.reasons))
             opened = open_report(self.confide, conn, row, (REPORT_CATEGORY,))
-        channel = channel_for(self.policy, row.holder) or _gone_channel(self.policy, row)
         return ReporterView(
             report_id=row.id,
             report_type=row.report_type,
             reporter_role=row.reporter_role,
-            channel=channel,
+            channel=self._channel(row),
             state=row.state,
             language=row.language,
             created_at=aware(row.created_at),
@@ -412,9 +419,12 @@ class ReportDesk:
             filer=row.filer if who.party == "filer" else None,
         )
 
-    def answer(self, receipt: str | None, text: str) -> int:
+    def _channel(self, row: Any) -> Channel:
+        return channel_for(self.policy, row.holder) or _gone_channel(self.policy, row)
+
+    def answer(self, receipt: str | None, text: str) -> Answered:
         """The reporter answers or adds information, redacted like the report. Returns how
-        many passages were removed."""
+        many passages were removed and the report as it now stands (one receipt check)."""
         who = self._authenticate(receipt)
         row = who.row
         cleaned = _clean(text, "your message", MAX_TEXT)
@@ -426,11 +436,12 @@ class ReportDesk:
             decision = self.policy.decide(request)
             self._log_decision(conn, decision, request, row.subject, row.id)
             add_message(self.confide, conn, row, "reporter", redacted)
-        return removed
+        return Answered(removed, self._view(who))
 
-    def withdraw(self, receipt: str | None) -> None:
+    def withdraw(self, receipt: str | None) -> Channel:
         """Withdraw the report: its key is destroyed, its text, contact details and
-        messages deleted, its receipts void. Only its type and dates remain, for counts."""
+        messages deleted, its receipts void. Only its type and dates remain, for counts.
+        Returns the service it had been sent to."""
         who = self._authenticate(receipt)
         row = who.row
         with self.confide.db.transaction() as conn:
@@ -455,6 +466,7 @@ class ReportDesk:
                     "subject": row.subject,
                 },
             )
+        return self._channel(row)
 
 
 @dataclass(frozen=True, slots=True)

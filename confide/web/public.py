@@ -488,6 +488,7 @@ def answer(
     problem: str | None = None
     detail: str | None = None
     removed = 0
+    view: ReporterView | None = None
     try:
         if not text.strip():
             problem = "empty"
@@ -495,10 +496,11 @@ def answer(
             problem = "long"
         else:
             try:
-                removed = desk.answer(cleaned, text)
+                removed, view = desk.answer(cleaned, text)
             except ReportInputError as exc:
                 problem, detail = "input", str(exc)
-        view = desk.open(cleaned)
+        if view is None:
+            view = desk.open(cleaned)
     except ConfideError as exc:
         return _refused(request, lang, exc)
     if problem is not None:
@@ -520,10 +522,10 @@ def withdraw(
         return opened
     desk, cleaned = opened
     try:
-        view = desk.open(cleaned)
         if confirm != "yes":
+            view = desk.open(cleaned)
             return _page(request, "withdraw.html", lang, receipt=cleaned, view=view)
-        desk.withdraw(cleaned)
+        channel = desk.withdraw(cleaned)
     except ConfideError as exc:
         return _refused(request, lang, exc)
-    return _page(request, "withdrawn.html", lang, channel=view.channel)
+    return _page(request, "withdrawn.html", lang, channel=channel)
