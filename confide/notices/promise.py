@@ -18,7 +18,7 @@ from typing import Final
 from confide.errors import NotFound
 from confide.policy import CompiledPolicy
 from confide.policy.model import Grant, Organisation
-from confide.policy.request import DecisionRequest, Warrant
+from confide.policy.request import ConsentScope, DecisionRequest, Warrant
 from confide.reporting import channels
 from confide.taxonomy import Taxonomy
 from confide.taxonomy.model import (
@@ -204,7 +204,10 @@ def _request(
     if condition is None:
         return base
     if condition == "consent":
-        return base._replace(consent=_CHECK)
+        # The most a consent can open: one the person gave for exactly this, covering
+        # every field asked (the engine still applies I1, I2 and the rules' forbids).
+        scope = ConsentScope(_CHECK, base.requester_org, base.holder, purpose, fields)
+        return base._replace(consent=_CHECK, consent_scope=scope)
     if condition == "break_glass":
         return base._replace(break_glass=_CHECK)
     if condition == "warrant" and purpose == SERIOUS_CRIME_PURPOSE:

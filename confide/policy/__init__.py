@@ -15,13 +15,14 @@ from confide.policy.decision import Decision
 from confide.policy.explain import Explanation, explain
 from confide.policy.load import parse_policy, read_policy
 from confide.policy.model import Policy
-from confide.policy.request import DecisionRequest, Warrant, parse_request
+from confide.policy.request import ConsentScope, DecisionRequest, Warrant, parse_request
 from confide.policy.verify import verify_policy
 from confide.taxonomy import Taxonomy
 
 __all__ = [
     "CompiledPolicy",
     "Decision",
+    "ConsentScope",
     "DecisionRequest",
     "Explanation",
     "Policy",

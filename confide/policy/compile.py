@@ -22,6 +22,7 @@ from confide.policy.request import DecisionRequest, parse_request
 from confide.policy.schema import ACTIONS
 from confide.taxonomy.model import (
     ENFORCEMENT_SECTOR,
+    LEGAL_AID_SECTOR,
     SERIOUS_CRIME_PURPOSE,
     SUBJECT_PURPOSES,
     SUBJECT_ROLE,
@@ -269,6 +270,19 @@ class CompiledPolicy:
             )
         elif context == "warrant":
             return self._deny(("I4",), f"a judicial warrant opens only {SERIOUS_CRIME_PURPOSE}")
+        consent_mask = self._all
+        if context == "consent":
+            problem = self._consent_problem(r)
+            if problem is not None:
+                return self._deny(("consent",), problem)
+            assert r.consent_scope is not None
+            consent_mask = self.mask(
+                tuple(
+                    leaf
+                    for name in r.consent_scope.categories
+                    for leaf in tax.leaves("category", name)
+                )
+            )
 
         reasons: list[str] = []
         rules: list[str] = []
@@ -280,7 +294,11 @@ class CompiledPolicy:
                 f"{context.replace('_', '-')} is not yet checked by this version of Confide, "
                 "so it opens nothing (fail closed)"
             )
-        if cross and asked & self._protected:
+        # I2's one exception: legal aid the person chose, under her checked consent.
+        chosen_legal_aid = (
+            context == "consent" and self._orgs[r.requester_org].sector == LEGAL_AID_SECTOR
+        )
+        if cross and asked & self._protected and not chosen_legal_aid:
             # I2: status, nationality, birth country and documents stay with the collector.
             rules.append("I2")
             reasons.append(
@@ -301,8 +319,16 @@ class CompiledPolicy:
             if asked & m:
                 rules.append(rule_id)
                 reasons.append(f"rule {rule_id} withholds {self._list(asked & m)}")
-        if cross:
+        if cross and not chosen_legal_aid:
             released &= ~self._protected
+        if context == "consent":
+            assert r.consent_scope is not None
+            if asked & ~consent_mask:
+                reasons.append(
+                    f"the person's consent {r.consent_scope.id} does not cover "
+                    f"{self._list(asked & ~consent_mask)}"
+                )
+            released &= consent_mask
         if r.warrant is not None:
             if asked & ~warrant_mask:
                 reasons.append(
@@ -329,6 +355,8 @@ class CompiledPolicy:
         head = f"permitted by {', '.join(granted[:-1] if r.warrant else granted)} for {r.purpose}"
         if r.warrant is not None:
             head += f" under judicial warrant {r.warrant.reference} (I4)"
+        if r.consent_scope is not None and context == "consent":
+            head += f" with the person's consent {r.consent_scope.id}"
         final = [head, *reasons]
         if withheld:
             final.append(f"not released: {', '.join(withheld)}")
@@ -361,6 +389,27 @@ class CompiledPolicy:
             ("I7",),
             self.hash,
         )
+
+    def _consent_problem(self, r: DecisionRequest) -> str | None:
+        """Why a request under consent cannot rest on it, or ``None``. Only a consent the
+        vault checked against its stored record counts; its recipient, holder and purpose
+        must be this request's (consent is specific)."""
+        scope = r.consent_scope
+        if scope is None or scope.id != r.consent:
+            return (
+                "consent opens data only when the consent it names is in force: given by the "
+                "person, for this service and purpose, not expired and not withdrawn; denied"
+            )
+        if scope.recipient != r.requester_org:
+            return f"the person's consent {scope.id} was given for another recipient; denied"
+        if scope.holder != r.holder:
+            return f"the person's consent {scope.id} covers another service's records; denied"
+        if scope.purpose != r.purpose:
+            return f"the person's consent {scope.id} was given for {scope.purpose}, not {r.purpose}"
+        for name in scope.categories:
+            if name not in self.policy.taxonomy.categories:
+                return f"unknown data category {name!r} in consent {scope.id}"
+        return None
 
     def _warrant_problem(self, r: DecisionRequest) -> str | None:
         w = r.warrant

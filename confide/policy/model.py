@@ -16,10 +16,11 @@ Effect = Literal["permit", "forbid"]
 
 #: Context classes a request can fall into; a conditional rule applies only in its own.
 CONTEXTS: tuple[str, ...] = ("none", "warrant", "consent", "break_glass")
-#: Contexts whose permits a later issue will check; until then they never permit (fail closed).
-#: Consent becomes live with consent records (issue 8). Break-glass is live: the vault logs it
-#: and puts it on the data protection officer's review list (scenario 14).
-RESERVED_CONTEXTS: frozenset[str] = frozenset({"consent"})
+#: Contexts whose permits a later version will check; until then they never permit (fail
+#: closed). None is reserved now: consent is checked against stored consent records
+#: (``confide.consent``) and break-glass is logged and put on the data protection officer's
+#: review list (scenario 14).
+RESERVED_CONTEXTS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from confide.policy.model import RESERVED_CONTEXTS, Grant, Policy
 from confide.policy.request import DecisionRequest
 from confide.taxonomy.model import (
     ENFORCEMENT_SECTOR,
+    LEGAL_AID_SECTOR,
     SERIOUS_CRIME_PURPOSE,
     SUBJECT_PURPOSES,
     SUBJECT_ROLE,
@@ -97,6 +98,16 @@ def reference_fields(policy: Policy, r: DecisionRequest, today: dt.date) -> tupl
         allowed_by_warrant = {leaf for f in w.fields for leaf in tax.leaves("category", f)}
     elif context == "warrant":
         return None
+    allowed_by_consent: set[str] | None = None
+    if context == "consent":
+        scope = r.consent_scope
+        if scope is None or scope.id != r.consent:
+            return None
+        if (scope.recipient, scope.holder, scope.purpose) != (r.requester_org, r.holder, r.purpose):
+            return None
+        if any(f not in tax.categories for f in scope.categories):
+            return None
+        allowed_by_consent = {leaf for f in scope.categories for leaf in tax.leaves("category", f)}
 
     permitted: set[str] = set()
     forbidden: set[str] = set()
@@ -111,9 +122,11 @@ def reference_fields(policy: Policy, r: DecisionRequest, today: dt.date) -> tupl
     cross = r.requester_org != r.holder
     if cross and holder.closed:
         return None
-    if cross:
+    if cross and not (context == "consent" and requester.sector == LEGAL_AID_SECTOR):
         protected = tax.protected_categories()
         released = [f for f in released if f not in protected]
+    if allowed_by_consent is not None:
+        released = [f for f in released if f in allowed_by_consent]
     if allowed_by_warrant is not None:
         released = [f for f in released if f in allowed_by_warrant]
     return tuple(released) if released else None

@@ -48,7 +48,9 @@ class WarrantModel(_Edge):
 
 
 class ConsentModel(_Edge):
-    """Reserved: consent is checked from the consent issue on; until then it never permits."""
+    """The id of a consent the person gave. A request from JSON names it only: the engine
+    permits under consent solely when the caller (the vault) has checked the stored consent
+    record and attached its :class:`ConsentScope`; a bare id opens nothing (I5)."""
 
     id: _Short
 
@@ -87,6 +89,23 @@ class Warrant(NamedTuple):
     fields: tuple[str, ...]
 
 
+class ConsentScope(NamedTuple):
+    """A consent checked against its stored record: in force now, given by the person whose
+    record is asked for. Only the vault builds one (from ``confide.consent``); nothing parsed
+    from JSON can carry one, so ``confide decide`` and ``POST /v1/decide`` never permit under
+    consent on a caller's word.
+
+    ``categories`` are what the person agreed to share (leaf categories); a read under the
+    consent releases at most those, to ``recipient`` only, from ``holder`` only, for
+    ``purpose`` only."""
+
+    id: str
+    recipient: str
+    holder: str
+    purpose: str
+    categories: tuple[str, ...]
+
+
 class DecisionRequest(NamedTuple):
     """A parsed request. Build one with :func:`parse_request` or directly in hot paths.
 
@@ -109,6 +128,8 @@ class DecisionRequest(NamedTuple):
     consent: str | None = None
     break_glass: str | None = None
     subject_self: str | None = None
+    #: Set by the vault after checking the stored consent named by ``consent``.
+    consent_scope: ConsentScope | None = None
 
     @property
     def context_class(self) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 #: The sector that nothing is ever disclosed to (I1).
 ENFORCEMENT_SECTOR = "immigration_enforcement"
+#: The only sector immigration data (I2) may go to: legal aid the person chose, with consent.
+LEGAL_AID_SECTOR = "legal_aid"
 #: The prefix of purposes that are never permitted (I1), of protected categories (I2) and of
 #: offences that are never a criminal-justice exemption (I3).
 IMMIGRATION = "immigration"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import confide.policy as policy_api
 from confide.errors import NotFound, PolicyError
 from confide.notices.promise import CONDITIONS, LEGAL_AID_SECTOR, Promise, compact, promise_for
-from confide.policy import CompiledPolicy, DecisionRequest, Warrant
+from confide.policy import CompiledPolicy, ConsentScope, DecisionRequest, Warrant
 from confide.policy.model import CONTEXTS
 from confide.taxonomy.model import ENFORCEMENT_SECTOR, SUBJECT_ROLE, covers, is_immigration
 from tests.policy.strategies import TODAY, policies, requests
@@ -56,7 +56,8 @@ def context_request(
         warrant = Warrant("W-1", "court", True, "s-1", "violence.homicide", fields)
         return base._replace(warrant=warrant, offence="violence.homicide")
     if context == "consent":
-        return base._replace(consent="c-1")
+        scope = ConsentScope("c-1", requester, holder, purpose, fields)
+        return base._replace(consent="c-1", consent_scope=scope)
     if context == "break_glass":
         return base._replace(break_glass="emergency")
     return base
@@ -178,11 +179,23 @@ def test_the_clinic_promise(baseline: CompiledPolicy) -> None:
     assert ("city-hospital", None) in recipients
     assert ("city-hospital", "break_glass") in recipients
     assert ("city-police", "warrant") in recipients
-    # The legal-aid agreement rests on consent, which this version does not check yet: the
-    # engine opens nothing on it, so the notice does not claim it.
+    # The legal-aid agreement rests on the patient's consent, and the notice says so.
     assert all(s.condition in CONDITIONS for s in promise.shares)
-    assert ("migrant-legal-aid", "consent") not in recipients
+    assert ("migrant-legal-aid", "consent") in recipients
     assert dict(promise.contact)["email"] == "reception@st-marys.example.org"
+
+
+def test_the_refuge_promise_lists_consent_sharing_and_status_only_to_legal_aid(
+    baseline: CompiledPolicy,
+) -> None:
+    shares = {
+        (s.recipient, s.condition): s for s in promise_for(baseline, "safe-harbour-shelter").shares
+    }
+    legal = shares[("migrant-legal-aid", "consent")]
+    assert "immigration.status" in legal.categories
+    police = shares[("city-police-victim-unit", "consent")]
+    assert not any(is_immigration(c) for c in police.categories)
+    assert ("st-marys-clinic", "consent") in shares
 
 
 def test_reporting_channels_fill_the_promise(baseline: CompiledPolicy) -> None:

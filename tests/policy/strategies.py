@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from confide.policy import DecisionRequest, Policy, Warrant, parse_policy
+from confide.policy import ConsentScope, DecisionRequest, Policy, Warrant, parse_policy
 from confide.taxonomy import default_taxonomy
 
 TAX = default_taxonomy()
@@ -146,6 +146,18 @@ def requests(draw: st.DrawFn, policy: Policy) -> DecisionRequest:
         )
     elif context == "consent":
         kwargs["consent"] = "consent-1"
+        # A checked consent usually matches the request; sometimes it names another
+        # recipient, holder, purpose or id, or is missing (a bare id from JSON).
+        if draw(st.integers(0, 5)):
+            kwargs["consent_scope"] = ConsentScope(
+                id=draw(st.sampled_from(["consent-1", "consent-1", "consent-2"])),
+                recipient=draw(st.sampled_from([org, org, org, holder])),
+                holder=draw(st.sampled_from([holder, holder, holder, org])),
+                purpose=draw(st.sampled_from([purpose, purpose, purpose, *LEAF_PURPOSES])),
+                categories=tuple(
+                    draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=4))
+                ),
+            )
     elif context == "glass":
         kwargs["break_glass"] = "emergency"
     elif context == "self":

@@ -13,7 +13,7 @@ import pytest
 
 import confide.policy as policy_api
 from confide.demo.scenarios import SCENARIOS, WARRANT
-from confide.policy import CompiledPolicy, DecisionRequest
+from confide.policy import CompiledPolicy, ConsentScope, DecisionRequest, parse_request
 from confide.policy import compile as compile_module
 
 
@@ -223,18 +223,116 @@ def test_enforcement_cannot_pose_as_the_subject(baseline: CompiledPolicy) -> Non
     assert (d.decision, d.rules) == ("deny", ("I1",))
 
 
-def test_consent_opens_nothing_yet(baseline: CompiledPolicy) -> None:
-    consent = request(
+def _legal_aid(**extra: Any) -> dict[str, Any]:
+    return request(
         requester__org="migrant-legal-aid",
         requester__sector="legal_aid",
         requester__role="lawyer",
         purpose="legal.advice",
-        fields=["immigration.status"],
-        context__consent={"id": "consent-1"},
+        record__holder="safe-harbour-shelter",
+        record__sector="shelter",
+        fields=["identity.name", "immigration.status"],
+        **extra,
     )
-    d = baseline.decide(consent)
-    assert d.decision == "deny"
-    assert any("consent is not yet checked" in r for r in d.reasons)
+
+
+def _scope(**changes: Any) -> ConsentScope:
+    scope = ConsentScope(
+        "consent-1",
+        "migrant-legal-aid",
+        "safe-harbour-shelter",
+        "legal.advice",
+        ("identity.name", "immigration.status"),
+    )
+    return scope._replace(**changes)
+
+
+def test_a_consent_id_from_json_opens_nothing(baseline: CompiledPolicy) -> None:
+    """Only a consent the vault checked against its record counts; a request that merely
+    names one (``confide decide``, ``POST /v1/decide``) is denied (I5)."""
+    d = baseline.decide(_legal_aid(context__consent={"id": "consent-1"}))
+    assert (d.decision, d.rules) == ("deny", ("consent",))
+    assert any("in force" in r for r in d.reasons)
+
+
+def test_checked_consent_releases_status_to_chosen_legal_aid_only(
+    baseline: CompiledPolicy,
+) -> None:
+    parsed = parse_request(_legal_aid(context__consent={"id": "consent-1"}))
+    d = baseline.decide(parsed._replace(consent_scope=_scope()))
+    assert d.decision == "permit"
+    assert d.fields == ("identity.name", "immigration.status")
+    assert any("consent consent-1" in r for r in d.reasons)
+    # Without consent, legal aid gets nothing from the refuge.
+    assert baseline.decide(parsed._replace(consent=None)).decision == "deny"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"id": "consent-2"},
+        {"recipient": "city-police-victim-unit"},
+        {"holder": "st-marys-clinic"},
+        {"purpose": "legal.representation"},
+    ],
+)
+def test_consent_is_specific(baseline: CompiledPolicy, changes: dict[str, str]) -> None:
+    parsed = parse_request(_legal_aid(context__consent={"id": "consent-1"}))
+    d = baseline.decide(parsed._replace(consent_scope=_scope(**changes)))
+    assert (d.decision, d.rules) == ("deny", ("consent",))
+
+
+def test_consent_releases_only_the_categories_agreed(baseline: CompiledPolicy) -> None:
+    parsed = parse_request(_legal_aid(context__consent={"id": "consent-1"}))
+    d = baseline.decide(parsed._replace(consent_scope=_scope(categories=("identity.name",))))
+    assert d.fields == ("identity.name",)
+    assert any("does not cover immigration.status" in r for r in d.reasons)
+
+
+def test_consent_never_carries_status_to_anyone_but_legal_aid(
+    baseline: CompiledPolicy,
+) -> None:
+    """The refuge may pass the incident to the victim unit with consent, never status (I2),
+    even when the consent record lists it."""
+    parsed = parse_request(
+        request(
+            requester__org="city-police-victim-unit",
+            requester__sector="law_enforcement",
+            requester__role="officer",
+            purpose="criminal_investigation.victim_support",
+            record__holder="safe-harbour-shelter",
+            record__sector="shelter",
+            fields=["identity.name", "immigration.status"],
+            context__consent={"id": "consent-9"},
+        )
+    )
+    scope = ConsentScope(
+        "consent-9",
+        "city-police-victim-unit",
+        "safe-harbour-shelter",
+        "criminal_investigation.victim_support",
+        ("identity.name", "immigration.status"),
+    )
+    d = baseline.decide(parsed._replace(consent_scope=scope))
+    assert d.decision == "permit"
+    assert d.fields == ("identity.name",)
+    assert "I2" in d.rules
+
+
+def test_consent_never_unlocks_enforcement(baseline: CompiledPolicy) -> None:
+    parsed = parse_request(
+        request(
+            requester__org="national-immigration-authority",
+            requester__role="officer",
+            purpose="legal.advice",
+            record__holder="safe-harbour-shelter",
+            fields=["identity.name"],
+            context__consent={"id": "consent-1"},
+        )
+    )
+    scope = _scope(recipient="national-immigration-authority")
+    d = baseline.decide(parsed._replace(consent_scope=scope))
+    assert (d.decision, d.rules) == ("deny", ("I1",))
 
 
 def test_break_glass_opens_what_its_rule_grants_and_says_it_is_reviewed(
