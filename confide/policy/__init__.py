@@ -21,8 +21,8 @@ from confide.taxonomy import Taxonomy
 
 __all__ = [
     "CompiledPolicy",
-    "Decision",
     "ConsentScope",
+    "Decision",
     "DecisionRequest",
     "Explanation",
     "Policy",

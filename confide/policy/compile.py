@@ -275,14 +275,7 @@ class CompiledPolicy:
             problem = self._consent_problem(r)
             if problem is not None:
                 return self._deny(("consent",), problem)
-            assert r.consent_scope is not None
-            consent_mask = self.mask(
-                tuple(
-                    leaf
-                    for name in r.consent_scope.categories
-                    for leaf in tax.leaves("category", name)
-                )
-            )
+            consent_mask = self._consent_mask(r)
 
         reasons: list[str] = []
         rules: list[str] = []
@@ -343,6 +336,21 @@ class CompiledPolicy:
                 f"no requested field may be released to {r.requester_org} for {r.purpose}",
             )
         granted = [rule_id for rule_id, m in cell.permits if m & released]
+        return self._permit(
+            r, context, requested, released, granted=granted, rules=rules, reasons=reasons
+        )
+
+    def _permit(
+        self,
+        r: DecisionRequest,
+        context: str,
+        requested: tuple[str, ...],
+        released: int,
+        *,
+        granted: list[str],
+        rules: list[str],
+        reasons: list[str],
+    ) -> Decision:
         if context == "break_glass":
             reasons.append(
                 "break-glass: an emergency read, logged and on the data protection officer's "
@@ -388,6 +396,15 @@ class CompiledPolicy:
             (f"the person's own {r.purpose.split('.')[1]} request is never blocked (I7)",),
             ("I7",),
             self.hash,
+        )
+
+    def _consent_mask(self, r: DecisionRequest) -> int:
+        assert r.consent_scope is not None
+        tax = self.policy.taxonomy
+        return self.mask(
+            tuple(
+                leaf for name in r.consent_scope.categories for leaf in tax.leaves("category", name)
+            )
         )
 
     def _consent_problem(self, r: DecisionRequest) -> str | None:

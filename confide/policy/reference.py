@@ -53,6 +53,14 @@ def reference_fields(policy: Policy, r: DecisionRequest, today: dt.date) -> tupl
         return None
     if any(f not in tax.categories for f in r.fields):
         return None
+    return _evaluate(policy, r, today)
+
+
+def _evaluate(policy: Policy, r: DecisionRequest, today: dt.date) -> tuple[str, ...] | None:
+    """The part after the screens every request passes (I1, I3, I5)."""
+    tax = policy.taxonomy
+    requester = policy.organisations[r.requester_org]
+    holder = policy.organisations[r.holder]
     requested: list[str] = []
     for f in r.fields:
         for leaf in tax.leaves("category", f):
@@ -100,14 +108,9 @@ def reference_fields(policy: Policy, r: DecisionRequest, today: dt.date) -> tupl
         return None
     allowed_by_consent: set[str] | None = None
     if context == "consent":
-        scope = r.consent_scope
-        if scope is None or scope.id != r.consent:
+        allowed_by_consent = _consented(policy, r)
+        if allowed_by_consent is None:
             return None
-        if (scope.recipient, scope.holder, scope.purpose) != (r.requester_org, r.holder, r.purpose):
-            return None
-        if any(f not in tax.categories for f in scope.categories):
-            return None
-        allowed_by_consent = {leaf for f in scope.categories for leaf in tax.leaves("category", f)}
 
     permitted: set[str] = set()
     forbidden: set[str] = set()
@@ -144,3 +147,16 @@ def _applies(grant: Grant, r: DecisionRequest, context: str, today: dt.date) -> 
     if grant.holders is None:
         return r.holder == r.requester_org
     return r.holder in grant.holders
+
+
+def _consented(policy: Policy, r: DecisionRequest) -> set[str] | None:
+    """The leaf categories a checked consent covers, or ``None`` if it does not fit ``r``."""
+    tax = policy.taxonomy
+    scope = r.consent_scope
+    if scope is None or scope.id != r.consent:
+        return None
+    if (scope.recipient, scope.holder, scope.purpose) != (r.requester_org, r.holder, r.purpose):
+        return None
+    if any(f not in tax.categories for f in scope.categories):
+        return None
+    return {leaf for f in scope.categories for leaf in tax.leaves("category", f)}
