@@ -55,6 +55,10 @@ class Confide:
             raise ConfigurationError(
                 f"no policy at {settings.policy}; run `confide init` (or set CONFIDE_POLICY)"
             )
+        # Agreements activated at run time are part of the policy in force.
+        from confide.consent.agreements import effective  # noqa: PLC0415 - avoids a cycle
+
+        policy = effective(db, policy)
         log = TransparencyLog(db)
         vault = Vault(db, keys, policy, log)
         vault.keyring.verify_key_check()

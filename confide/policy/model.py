@@ -92,3 +92,13 @@ class Policy:
     retention: dict[str, Retention]
     taxonomy: Taxonomy
     reporting: tuple[ReportingChannel, ...] = ()
+    #: Ids of the agreements activated at run time (``confide.consent.agreements``) that are
+    #: part of ``grants``; empty for a policy as its file says.
+    runtime: tuple[str, ...] = ()
+    #: The file's own hash when ``runtime`` is not empty (``hash`` then covers both).
+    base_hash: str | None = None
+
+    @property
+    def file_hash(self) -> str:
+        """The hash of the policy as written, without run-time agreements."""
+        return self.base_hash or self.hash

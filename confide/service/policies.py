@@ -21,8 +21,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from confide.consent.agreements import active_agreements, compose, effective, effective_hash
 from confide.errors import ConfigurationError, PolicyError
-from confide.policy import CompiledPolicy, load_text
+from confide.policy import CompiledPolicy, load_text, verify_policy
 from confide.runtime import Confide
 from confide.service.tables import policy_versions
 from confide.storage import Database
@@ -115,9 +116,10 @@ def _file_text(confide: Confide) -> str:
 def current(confide: Confide) -> PolicyVersion:
     """The policy the engine is running: its hash and text."""
     version = active(confide.db)
-    if version is not None and version.hash == confide.policy.hash:
+    file_hash = confide.policy.policy.file_hash
+    if version is not None and version.hash == file_hash:
         return version
-    return PolicyVersion(confide.policy.hash, _file_text(confide), None, FILE_AUTHOR, True)
+    return PolicyVersion(file_hash, _file_text(confide), None, FILE_AUTHOR, True)
 
 
 def versions(db: Database) -> list[PolicyVersion]:
@@ -146,9 +148,16 @@ def upload(confide: Confide, text: str, created_by: str) -> tuple[PolicyVersion,
         # Policy changes are serialised with every log writer: the previous hash read here
         # is the one in force when the policy.changed entry is appended.
         lock_head(conn)
+        # The new version must hold together with the agreements activated at run time.
+        agreements = active_agreements(conn)
+        if agreements:
+            composed = compose(compiled.policy, agreements)
+            verify_policy(composed)
+            compiled = CompiledPolicy(composed)
         previous = active(confide.db, conn)
-        previous_hash = previous.hash if previous is not None else confide.policy.hash
-        if compiled.hash == previous_hash:
+        previous_hash = previous.hash if previous is not None else confide.policy.policy.file_hash
+        new_hash = compiled.policy.file_hash
+        if new_hash == previous_hash:
             stored = previous
             changed = False
         else:
@@ -172,16 +181,16 @@ def upload(confide: Confide, text: str, created_by: str) -> tuple[PolicyVersion,
                 .where(policy_versions.c.active.is_(True))
                 .values(active=False)
             )
-            if compiled.hash in existing:
+            if new_hash in existing:
                 conn.execute(
                     update(policy_versions)
-                    .where(policy_versions.c.hash == compiled.hash)
+                    .where(policy_versions.c.hash == new_hash)
                     .values(active=True)
                 )
             else:
                 conn.execute(
                     policy_versions.insert().values(
-                        hash=compiled.hash,
+                        hash=new_hash,
                         text=text,
                         created_at=now,
                         created_by=author,
@@ -189,12 +198,12 @@ def upload(confide: Confide, text: str, created_by: str) -> tuple[PolicyVersion,
                     )
                 )
             confide.log.append(
-                conn, {"kind": "policy.changed", "policy": compiled.hash, "previous": previous_hash}
+                conn, {"kind": "policy.changed", "policy": new_hash, "previous": previous_hash}
             )
             stored = active(confide.db, conn)
     install(confide, compiled)
     if stored is None:  # the file's policy re-uploaded before any upload: nothing stored
-        return PolicyVersion(compiled.hash, text, None, FILE_AUTHOR, True), changed
+        return PolicyVersion(compiled.policy.file_hash, text, None, FILE_AUTHOR, True), changed
     return stored, changed
 
 
@@ -218,8 +227,12 @@ class PolicySync:
                 found = conn.execute(
                     select(policy_versions.c.hash).where(policy_versions.c.active.is_(True))
                 ).first()
-            if found is not None and found.hash != confide.policy.hash:
+                agreements = active_agreements(conn)
+            running = confide.policy
+            if found is not None and found.hash != running.policy.file_hash:
                 compiled = load_active(confide.db)
                 if compiled is not None:
-                    install(confide, compiled)
+                    install(confide, effective(confide.db, compiled))
+            elif effective_hash(running.policy.file_hash, agreements) != running.hash:
+                install(confide, effective(confide.db, running))
             self._next = now + self.interval

@@ -197,7 +197,7 @@ register_kind(
             "warrant": ID_OR_NULL,
             "context": ID_OR_NULL,
         },
-        optional={"sector": ID},
+        optional={"sector": ID, "consent": ID, "referral": ID},
     )
 )
 register_kind(
@@ -453,5 +453,94 @@ register_kind(
         "The reporter withdrew a report: its key was destroyed, so its text, contact details "
         "and messages can no longer be read by anyone.",
         required=dict(_REPORT),
+    )
+)
+
+
+_CONSENT = {"consent": ID, "subject": PSEUDONYM, "holder": ID, "recipient": ID}
+
+register_kind(
+    EntryKind(
+        "consent.given",
+        "A person gave express consent for ``holder`` to share ``categories`` with "
+        "``recipient`` for ``purpose`` until ``expires``. Never the text she was shown.",
+        required={
+            **_CONSENT,
+            "purpose": ID,
+            "categories": IDS,
+            "expires": TIMESTAMP,
+            "policy": POLICY_HASH,
+        },
+    )
+)
+
+register_kind(
+    EntryKind(
+        "consent.withdrawn",
+        "A consent was withdrawn, by the person or by staff on her behalf; from then on it "
+        "opens nothing (scenario 13).",
+        required={
+            **_CONSENT,
+            "by": FieldType('"person" or "staff"', _one_of("person", "staff")),
+        },
+    )
+)
+
+REFERRAL_STATES: Final = ("offered", "accepted", "completed", "declined", "expired", "withdrawn")
+
+register_kind(
+    EntryKind(
+        "referral.state",
+        "A referral was offered, or moved to a new state. ``offered`` carries the purpose, "
+        "the categories and the consent it rests on.",
+        required={
+            "referral": ID,
+            "subject": PSEUDONYM,
+            "holder": ID,
+            "recipient": ID,
+            "consent": ID,
+            "state": FieldType(
+                ", ".join(f'"{s}"' for s in REFERRAL_STATES), _one_of(*REFERRAL_STATES)
+            ),
+        },
+        optional={"purpose": ID, "categories": IDS, "expires": TIMESTAMP},
+    )
+)
+
+_AGREEMENT = {"agreement": ID, "source": ID, "recipient": ID}
+
+register_kind(
+    EntryKind(
+        "agreement.proposed",
+        "A data-sharing agreement was proposed at run time; it permits nothing yet.",
+        required={**_AGREEMENT, "purposes": IDS, "categories": IDS, "expires": ID},
+        optional={"condition": ID},
+    )
+)
+
+register_kind(
+    EntryKind(
+        "agreement.activated",
+        "A run-time agreement passed the invariant check over every active agreement and "
+        "took effect: ``policy`` is the effective policy hash from now on.",
+        required={**_AGREEMENT, "policy": POLICY_HASH, "previous": POLICY_HASH},
+    )
+)
+
+register_kind(
+    EntryKind(
+        "agreement.refused",
+        "Activating an agreement was refused: with the others in force it would break the "
+        "invariants listed (for example a chain carrying data to immigration enforcement).",
+        required={**_AGREEMENT, "invariants": IDS},
+    )
+)
+
+register_kind(
+    EntryKind(
+        "agreement.retired",
+        "A run-time agreement was retired (or withdrawn before activation); it permits "
+        "nothing from now on.",
+        required={**_AGREEMENT, "policy": POLICY_HASH},
     )
 )

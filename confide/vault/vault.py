@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
 
+from confide.consent.store import resolve
 from confide.crypto import BlindIndexer, FieldSealer, NormalisationError
 from confide.errors import ConfideError, NotFound, NotPermitted
 from confide.policy import CompiledPolicy, Decision, DecisionRequest, Warrant
@@ -257,6 +258,8 @@ class Vault:
         offence: str | None = None,
         break_glass: str | None = None,
         actor: str | None = None,
+        consent: str | None = None,
+        referral: str | None = None,
     ) -> Disclosure:
         """Read a record for ``requester`` under ``purpose``: a decision first, then only the
         released fields. ``holder`` is whose record the requester believes it is (default: its
@@ -265,9 +268,17 @@ class Vault:
         ``break_glass`` is the written reason for an emergency read: if the policy's
         break-glass rules permit it, the read is logged as such and put on the data protection
         officer's review list, with ``actor`` (who did it) and the reason sealed under the
-        person's own key (scenario 14)."""
+        person's own key (scenario 14).
+
+        ``consent`` or ``referral`` names what a read from another service rests on. It is
+        checked against its stored record in the read's own transaction: withdrawn, expired
+        or (a referral) not accepted, and the read is denied and logged (scenario 13); in
+        force, and the engine releases at most what the person agreed to, from her own
+        records only."""
         if break_glass is not None and not break_glass.strip():
             raise VaultInputError("a break-glass read needs a written reason")
+        if consent is not None and referral is not None:
+            raise VaultInputError("a read rests on a consent or on a referral, not both")
         role = role or self._role_or_default(requester)
         asked = tuple(categories) if categories else tuple(sorted(self._leaf_categories))
         request = DecisionRequest(
@@ -282,8 +293,14 @@ class Vault:
             warrant=warrant,
             break_glass=break_glass,
         )
-        decision = self.policy.decide(request)
         with self.db.transaction() as conn:
+            resolved = None
+            if consent is not None or referral is not None:
+                resolved = resolve(conn, consent=consent, referral=referral)
+                request = request._replace(
+                    consent=resolved.consent_id, consent_scope=resolved.scope
+                )
+            decision = self.policy.decide(request)
             row = conn.execute(
                 select(records.c.subject, records.c.holder).where(records.c.id == record_id)
             ).first()
@@ -291,12 +308,17 @@ class Vault:
             found = row is not None and row.holder == request.holder
             if found and warrant is not None:
                 found = subject == self.keyring.pseudonym(warrant.subject)
+            if found and resolved is not None:
+                found = subject == resolved.subject  # her consent opens her records only
             # The log gets every decision, attributed to the person whose record was asked
             # for, before anything is disclosed (I8, scenario 9). The requester never sees
             # the log, so attributing a deny reveals nothing to them (I6).
-            self.log.append(
-                conn, self.decision_entry(decision, request, subject=subject, record=record_id)
-            )
+            entry = self.decision_entry(decision, request, subject=subject, record=record_id)
+            if resolved is not None:
+                entry["consent"] = self._token(resolved.consent_id)
+                if resolved.referral_id is not None:
+                    entry["referral"] = self._token(resolved.referral_id)
+            self.log.append(conn, entry)
             if not decision.permitted:
                 return Disclosure(decision, record_id)
             values: dict[str, str] | None = None
@@ -462,6 +484,10 @@ class Vault:
                 select(func.count()).select_from(fields).where(fields.c.subject == ps)
             ).scalar_one()
             destroyed = self.keyring.destroy(conn, ps)
+            # Her consents end with her: nothing more is shared under them.
+            from confide.consent.consents import forget_consents  # noqa: PLC0415 - a cycle
+
+            forget_consents(conn, self.log, ps)
             conn.execute(delete(blind_indexes).where(blind_indexes.c.subject == ps))
             conn.execute(delete(fields).where(fields.c.subject == ps))
             conn.execute(delete(records).where(records.c.subject == ps))
