@@ -243,8 +243,7 @@ class Agreements:
             proposed_at=_now(),
         )
         policy = self.confide.vault.policy.policy
-        grant_of(base_of(policy), agreement)  # names checked now, not at activation
-        self._refuse_enforcement(agreement)
+        grant_of(base_of(policy), agreement)  # names checked now; invariants at activation
         if any(g.id == agreement.id for g in policy.grants):
             raise ConsentError(f"agreement id {agreement.id!r} is already used by the policy")
         with self.confide.db.transaction() as conn:
