@@ -58,7 +58,12 @@ def demo(
     ] = None,
 ) -> None:
     """Set up the demo deployment, show the scenarios and credentials, then serve it."""
-    from confide.demo.service import default_home, demo_receipts, prepare  # noqa: PLC0415
+    from confide.demo.service import (  # noqa: PLC0415
+        default_home,
+        demo_access_codes,
+        demo_receipts,
+        prepare,
+    )
 
     if not out.is_terminal or out.width < 140:
         out.width = 160
@@ -99,6 +104,11 @@ def demo(
               markup=False)  # fmt: skip
     for where, receipt in demo_receipts(settings).items():
         out.print(f"Synthetic report to {where}: receipt {receipt}", markup=False)
+    for subject, code in demo_access_codes(settings).items():
+        out.print(
+            f"Synthetic person {subject}: access code {code} (her consents: {base}/my)",
+            markup=False,
+        )
     out.print(f"\nReport safely:      {base}/report", markup=False)
     out.print(f"Know your rights:   {base}/notices", markup=False)
     out.print(f"Staff pages:        {base}/staff/sign-in", markup=False)

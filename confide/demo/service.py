@@ -8,8 +8,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from confide.consent.consents import ConsentBook
+from confide.consent.referrals import Referrals
 from confide.reporting import ReportDesk, Submission
 from confide.runtime import Confide, init
+from confide.service import access_codes
 from confide.service.staff import count_staff, create_staff
 from confide.storage import Settings
 
@@ -22,6 +25,7 @@ DEMO_STAFF = (
     ("city-police-victim-unit", "demo-victim-officer", "staff", "officer"),
     ("labour-inspectorate", "demo-inspector", "staff", "inspector"),
     ("migrant-legal-aid", "demo-lawyer", "staff", "lawyer"),
+    ("safe-harbour-shelter", "demo-shelter-worker", "staff", "caseworker"),
 )
 
 #: Synthetic people: (holder, subject reference, purpose, fields).
@@ -35,6 +39,17 @@ DEMO_PEOPLE = (
      {"identity.name": "Demo Client One", "immigration.status": "demo-status"}),
     ("northside-school", "demo-pupil-001", "education.enrolment",
      {"identity.name": "Demo Pupil One", "immigration.nationality": "demo-nationality"}),
+    ("safe-harbour-shelter", "demo-resident-001", "safeguarding.adult",
+     {"identity.name": "Demo Resident One", "contact.phone": "+00 0000 000004",
+      "health.condition": "demo-condition", "case.risk": "demo risk assessment",
+      "immigration.status": "demo-status"}),
+)  # fmt: skip
+
+#: The demo resident's consents: (recipient, purpose, categories, language, refer her?).
+DEMO_CONSENTS = (
+    ("migrant-legal-aid", "legal.advice", ["identity.name", "contact.phone", "immigration.status"],
+     "ar", False),
+    ("st-marys-clinic", "care.treatment", ["identity.name", "health.condition"], "ar", True),
 )  # fmt: skip
 
 #: Synthetic safe reports: (type, who, receiving service, language, text).
@@ -89,13 +104,51 @@ def prepare(settings: Settings) -> tuple[list[DemoAccount], dict[str, str]]:
             records[subject] = confide.vault.put(
                 holder=holder, subject=subject, purpose=purpose, values=values, role=acting
             )
+        codes = _consents(confide)
     finally:
         confide.close()
-    payload = {"accounts": [a.__dict__ for a in accounts], "records": records, "reports": reports}
+    payload = {
+        "accounts": [a.__dict__ for a in accounts],
+        "records": records,
+        "reports": reports,
+        "access_codes": codes,
+    }
     fd = os.open(store, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, indent=2)
     return accounts, records
+
+
+def _consents(confide: Confide) -> dict[str, str]:
+    """The demo resident's consents, a referral to the surgery resting on one, and her
+    access code for her own pages. Returns subject reference → access code."""
+    book = ConsentBook(confide)
+    referrals = Referrals(confide)
+    holder, subject = "safe-harbour-shelter", "demo-resident-001"
+    for recipient, purpose, categories, lang, refer in DEMO_CONSENTS:
+        consent = book.give(
+            holder=holder,
+            recipient=recipient,
+            purpose=purpose,
+            categories=categories,
+            language=lang,
+            recorded_by="demo",
+            subject=subject,
+        )
+        if refer:
+            referrals.offer(
+                holder=holder, recipient=recipient, consent=consent.id, created_by="demo"
+            )
+    code, _ = access_codes.issue(confide.vault, holder, subject, log=confide.log)
+    return {subject: code}
+
+
+def demo_access_codes(settings: Settings) -> dict[str, str]:
+    """The demo people's access codes (subject reference → code), for their own pages."""
+    store = settings.home / CREDENTIALS_FILE
+    if not store.exists():
+        return {}
+    return dict(json.loads(store.read_text(encoding="utf-8")).get("access_codes", {}))
 
 
 def default_home() -> Path:

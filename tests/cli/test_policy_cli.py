@@ -145,3 +145,5 @@ def test_demo_prints_every_scenario_and_the_credentials(tmp_path: Path) -> None:
     again = confide("demo", "--no-serve", "--home", str(tmp_path / "demo"))
     assert again.returncode == 0, again.stderr
     assert "demo-clinician" in again.stdout  # the same accounts, printed again
+    # A synthetic resident with consents and a referral, and her access code to see them.
+    assert "demo-resident-001: access code" in again.stdout
