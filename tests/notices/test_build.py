@@ -123,6 +123,7 @@ def test_the_notice_says_what_the_promise_says(baseline: CompiledPolicy) -> None
 def test_a_closed_service_says_nothing_leaves(baseline: CompiledPolicy) -> None:
     documents = render_documents(baseline, CLOSED, "en", base_url=BASE, checkpoint=None)
     assert "Nothing leaves this service at all." in documents["notice"]
+    assert "Not even when we refer you to another service" in documents["notice"]
     assert "Who else may see some of it" not in documents["notice"]
     assert "Nothing you tell us leaves this place." in documents["poster"]
     assert "Nothing you tell us leaves this place." in documents["card"]
