@@ -13,8 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from confide.errors import InvariantViolation
-from confide.policy import CompiledPolicy, Decision, DecisionRequest, Policy, compile_policy
-from confide.taxonomy.model import ENFORCEMENT_SECTOR, is_immigration
+from confide.policy import (
+    CompiledPolicy,
+    ConsentScope,
+    Decision,
+    DecisionRequest,
+    Policy,
+    compile_policy,
+)
+from confide.taxonomy.model import ENFORCEMENT_SECTOR, LEGAL_AID_SECTOR, is_immigration
 from tests.policy.strategies import TODAY, policies, requests
 
 
@@ -30,7 +37,18 @@ def assert_invariants(policy: Policy, r: DecisionRequest, d: Decision) -> None:
     own_request = r.role == "subject" and r.subject_self == r.subject
     if d.permitted and r.requester_org != r.holder and not own_request:
         protected = policy.taxonomy.protected_categories()
-        assert not set(d.fields) & protected, "I2: protected data left the collector"
+        leaked = set(d.fields) & protected
+        if leaked:  # I2's one exception: legal aid the person chose, under her consent
+            scope = r.consent_scope
+            assert requester is not None, "I2: protected data left the collector"
+            assert requester.sector == LEGAL_AID_SECTOR, "I2: protected data left the collector"
+            assert r.context_class == "consent", "I2: protected data left without consent"
+            assert scope is not None, "I2: protected data left without a checked consent"
+            assert scope.recipient == r.requester_org, "I2: consent for someone else"
+            agreed = {
+                leaf for c in scope.categories for leaf in policy.taxonomy.leaves("category", c)
+            }
+            assert leaked <= agreed, "I2: protected data beyond what she agreed to"
     if d.permitted and r.purpose == "criminal_investigation.serious_crime":
         assert r.warrant is not None and r.warrant.judicial, "I4: released without a warrant"
 
@@ -83,6 +101,38 @@ def test_the_baseline_is_safe_over_its_whole_decision_space(baseline: CompiledPo
             permits += d.permitted
     assert checked > 100_000
     assert permits > 100  # the sweep reaches real permits, not only denials
+
+
+def test_the_baseline_is_safe_under_any_consent(baseline: CompiledPolicy) -> None:
+    """Every cell of the decision space under the widest consent a person could give (every
+    category, for exactly that request): consent never opens anything to enforcement (I1) and
+    carries protected data only to legal aid (I2)."""
+    policy = baseline.policy
+    tax = policy.taxonomy
+    everything = tax.leaf_categories()
+    orgs = sorted(policy.organisations)
+    permits = protected_to_legal_aid = 0
+    for requester, holder, role, purpose in itertools.product(
+        orgs, orgs, sorted(tax.roles), tax.leaf_purposes()
+    ):
+        scope = ConsentScope("consent-1", requester, holder, purpose, everything)
+        r = DecisionRequest(
+            requester_org=requester,
+            role=role,
+            action="read",
+            purpose=purpose,
+            holder=holder,
+            fields=everything,
+            subject="subject-1",
+            consent="consent-1",
+            consent_scope=scope,
+        )
+        d = baseline._evaluate(r)
+        assert_invariants(policy, r, d)
+        permits += d.permitted
+        protected_to_legal_aid += bool(set(d.fields) & tax.protected_categories())
+    assert permits > 10
+    assert protected_to_legal_aid >= 1  # the exception is reachable, and only where allowed
 
 
 @pytest.mark.parametrize("offence", ["immigration.overstaying", "immigration.illegal_working"])
