@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from confide.cli import consent as _consent
 from confide.cli import decide as _decide
 from confide.cli import demo as _demo
 from confide.cli import i18n as _i18n
@@ -33,6 +34,9 @@ app.add_typer(_tokens.app, name="tokens")
 app.add_typer(_staff.app, name="staff")
 app.add_typer(_i18n.app, name="i18n")
 app.add_typer(_notices.app, name="notices")
+app.add_typer(_consent.consent_app, name="consent")
+app.add_typer(_consent.referral_app, name="referral")
+app.add_typer(_consent.agreement_app, name="agreement")
 app.command("init")(_setup.init)
 app.command("decide")(_decide.decide)
 app.command("serve")(_serve.serve)

@@ -11,21 +11,24 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from confide.errors import ConfideError, PolicyError, RequestError
 from confide.policy import CompiledPolicy, load
 from confide.runtime import Confide
 from confide.storage import Settings
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No emoji: ``agreement:x: …`` in a message must print as typed, not as a cross.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 #: A decision request is small; refuse anything larger before parsing it.
 MAX_REQUEST_BYTES = 1 << 20
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    # Messages carry what was typed (an id, a path): never read them as markup.
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     raise typer.Exit(code)
 
 

@@ -17,10 +17,12 @@ import typer
 from confide.cli.common import DatabaseOption, HomeOption, err, fail, opened, out
 from confide.errors import ConfideError
 from confide.i18n import LANGUAGES
-from confide.notices.build import FORMATS, Format, check_lang, check_org, noticed_orgs
-from confide.notices.build import write_documents as write
-from confide.notices.proof import latest
-from confide.notices.view import PUBLIC_URL_ENV, public_url
+
+# The renderers (Jinja, WeasyPrint, the web layer) are imported when a notice is built, not
+# when any ``confide`` command starts: they cost about a second of start-up.
+#: Kept equal to ``confide.notices.view.PUBLIC_URL_ENV`` (a test checks).
+PUBLIC_URL_ENV = "CONFIDE_PUBLIC_URL"
+FORMATS = ("html", "pdf", "both")
 
 __all__ = ["app"]
 
@@ -55,6 +57,11 @@ def build(
     database_url: DatabaseOption = None,
 ) -> None:
     """Write notice, poster and card (.html and .pdf) and qr.svg for ORG in LANG."""
+    from confide.notices.build import Format, check_lang, check_org, noticed_orgs  # noqa: PLC0415
+    from confide.notices.build import write_documents as write  # noqa: PLC0415
+    from confide.notices.proof import latest  # noqa: PLC0415
+    from confide.notices.view import public_url  # noqa: PLC0415
+
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     chosen: Format = "html" if fmt == "html" else "pdf" if fmt == "pdf" else "both"

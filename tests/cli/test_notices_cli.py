@@ -161,3 +161,12 @@ def test_bad_format_and_base_url(settings: Settings, tmp_path: Path) -> None:
         "javascript:alert(1)",
     )
     assert done.returncode == 1 and "public URL" in done.stderr
+
+
+def test_the_command_line_names_the_same_settings_as_the_notices() -> None:
+    import confide.cli.notices as cli
+    from confide.notices.build import FORMATS
+    from confide.notices.view import PUBLIC_URL_ENV
+
+    assert cli.PUBLIC_URL_ENV == PUBLIC_URL_ENV
+    assert cli.FORMATS == FORMATS
