@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from confide.consent.model import ConsentError
 from confide.errors import (
     ConfideError,
     ConfigurationError,
@@ -56,6 +57,7 @@ def problem_response(
 _ERRORS: tuple[tuple[type[ConfideError], int, str, str], ...] = (
     (PolicyError, 422, "policy-invalid", "The policy does not load"),
     (RequestError, 422, "request-invalid", "The request is malformed"),
+    (ConsentError, 422, "consent-invalid", "The consent, referral or agreement is not valid"),
     (NotPermitted, 403, "not-permitted", "Not permitted"),
     (NotFound, 404, "not-found", "Not found"),
     (VerificationError, 422, "verification-failed", "Verification failed"),

@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import rfc8785
@@ -157,6 +158,9 @@ def compose(base: Policy, active: Sequence[Agreement]) -> Policy:
             raise ConsentError(f"agreement id {a.id!r} is already used by the policy file")
     return dataclasses.replace(
         base,
+        # Problems name the file by its name only: its place on the server is nobody's
+        # business in an error shown to staff or callers.
+        file=Path(base.file).name,
         grants=base.grants + tuple(grant_of(base, a) for a in active),
         runtime=tuple(a.id for a in active),
         hash=effective_hash(base.hash, active),
@@ -222,7 +226,7 @@ class Agreements:
         assert model.owner
         if model.expires <= today:
             raise ConsentError("the agreement's expiry date is in the past")
-        if model.expires > today.replace(year=today.year + MAX_YEARS):
+        if model.expires > today + dt.timedelta(days=MAX_YEARS * 366):
             raise ConsentError(f"an agreement runs for at most {MAX_YEARS} years")
         if not today <= model.review <= model.expires:
             raise ConsentError("the review date falls between today and the expiry date")
@@ -312,14 +316,22 @@ class Agreements:
             return [PolicyProblem(str(exc), f"agreement:{agreement_id}", None, None, "I1")]
         return []
 
-    def activate(self, agreement_id: str, *, by: str) -> Agreement:
+    def activate(self, agreement_id: str, *, by: str, org: str | None = None) -> Agreement:
         """Make a proposed agreement permit. Raises :class:`InvariantViolation` (the
         problems name the rule and the path) if it would break an invariant with the
-        agreements already active; the refusal is logged and nothing changes."""
+        agreements already active; the refusal is logged and nothing changes.
+
+        ``org``, when staff act, must be the organisation the data comes from: the
+        receiving side cannot open another service's data alone."""
         confide = self.confide
         with confide.db.transaction() as conn:
             lock_head(conn)  # serialised with policy changes and every log writer
-            agreement = self._get(conn, agreement_id)
+            agreement = self._get(conn, agreement_id, org=org)
+            if org is not None and org != agreement.source:
+                raise NotPermitted(
+                    f"only {agreement.source}, whose data it shares, can activate "
+                    f"agreement {agreement_id!r}"
+                )
             if agreement.state != "proposed":
                 raise ConsentError(f"agreement {agreement_id!r} is {agreement.state}, not proposed")
             if agreement.lapsed():
@@ -368,9 +380,7 @@ class Agreements:
         confide = self.confide
         with confide.db.transaction() as conn:
             lock_head(conn)
-            agreement = self._get(conn, agreement_id)
-            if org is not None and org not in (agreement.source, agreement.recipient):
-                raise NotPermitted(f"{org} is not a party to agreement {agreement_id!r}")
+            agreement = self._get(conn, agreement_id, org=org)
             if agreement.state == "retired":
                 return agreement
             now = _now()
@@ -387,9 +397,10 @@ class Agreements:
         _install(confide, CompiledPolicy(composed))
         return self.get(agreement_id)
 
-    def get(self, agreement_id: str) -> Agreement:
+    def get(self, agreement_id: str, *, org: str | None = None) -> Agreement:
+        """One agreement; with ``org``, only if it is a party (else "not found")."""
         with self.confide.db.connect() as conn:
-            return self._get(conn, agreement_id)
+            return self._get(conn, agreement_id, org=org)
 
     def list(self, *, org: str | None = None, state: str | None = None) -> list[Agreement]:
         with self.confide.db.connect() as conn:
@@ -399,12 +410,12 @@ class Agreements:
             a
             for a in found
             if (org is None or org in (a.source, a.recipient))
-            and (state is None or a.state == state)
+            and (state is None or a.summary()["state"] == state)
         ]
 
-    def _get(self, conn: Connection, agreement_id: str) -> Agreement:
+    def _get(self, conn: Connection, agreement_id: str, *, org: str | None = None) -> Agreement:
         row = conn.execute(select(agreements).where(agreements.c.id == agreement_id)).first()
-        if row is None:
+        if row is None or (org is not None and org not in (row.source, row.recipient)):
             raise NotFound(f"no agreement {agreement_id!r}")
         return _from_row(row)
 

@@ -32,7 +32,7 @@ from confide.taxonomy.model import (
     is_immigration,
 )
 from confide.transparency.entries import format_time
-from confide.vault.model import AccessLog
+from confide.vault.model import MAX_SUBJECT_CHARS, AccessLog
 
 if TYPE_CHECKING:
     from confide.runtime import Confide
@@ -215,7 +215,10 @@ class ConsentBook:
         if (subject is None) == (pseudonym is None):
             raise ConsentError("name the person by her reference or her pseudonym, not both")
         if subject is not None:
-            vault._check_subject(subject)
+            if not subject.strip() or len(subject) > MAX_SUBJECT_CHARS:
+                raise ConsentError(
+                    f"the person's reference is an opaque id of 1 to {MAX_SUBJECT_CHARS} characters"
+                )
             pseudonym = vault.keyring.pseudonym(subject)
         assert pseudonym is not None
         if language not in LANGUAGES:

@@ -23,7 +23,8 @@ ConsentState = Literal["active", "expired", "withdrawn"]
 REFERRAL_STATES: Final = ("offered", "accepted", "completed", "declined", "expired", "withdrawn")
 #: States a referral can still leave; the rest are final.
 OPEN_REFERRAL_STATES: Final = frozenset({"offered", "accepted"})
-AGREEMENT_STATES: Final = ("proposed", "active", "retired")
+#: ``expired`` is never stored: an active agreement past its expiry shows as expired.
+AGREEMENT_STATES: Final = ("proposed", "active", "expired", "retired")
 
 
 class ConsentError(ConfideError, ValueError):

@@ -27,6 +27,7 @@ from confide.consent.model import (
 )
 from confide.consent.tables import consents, referrals
 from confide.errors import NotFound, NotPermitted
+from confide.storage.tables import fields as field_table
 from confide.storage.tables import records
 from confide.transparency.entries import format_time
 from confide.vault.model import Disclosure
@@ -238,15 +239,27 @@ class Referrals:
             row = self._expire_if_due(conn, row, _now())
             if row.recipient != org:
                 raise NotPermitted("only the receiving service reads under a referral")
+            fields = tuple(json.loads(row.categories))
+            # Only her records at the sending service that hold a listed field: the
+            # receiving service learns nothing of the others, not even that they exist.
             ids = list(
                 conn.execute(
                     select(records.c.id)
-                    .where(records.c.subject == row.subject, records.c.holder == row.holder)
+                    .where(
+                        records.c.subject == row.subject,
+                        records.c.holder == row.holder,
+                        select(field_table.c.record_id)
+                        .where(
+                            field_table.c.subject == row.subject,
+                            field_table.c.record_id == records.c.id,
+                            field_table.c.category.in_(fields),
+                        )
+                        .exists(),
+                    )
                     .order_by(records.c.collected_at)
                 ).scalars()
             )
         vault = self.confide.vault
-        fields = tuple(json.loads(row.categories))
         out: list[Disclosure] = []
         for record_id in ids:
             try:

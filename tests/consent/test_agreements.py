@@ -79,6 +79,18 @@ def test_a_proposed_agreement_permits_nothing_until_activated(confide: Confide) 
     assert "agreement.retired" in _kinds(confide)
 
 
+def test_only_the_service_whose_data_it_shares_activates(confide: Confide) -> None:
+    from confide.errors import NotFound, NotPermitted
+
+    registry = Agreements(confide)
+    proposed = registry.propose(_spec(), proposed_by="a")
+    with pytest.raises(NotPermitted):
+        registry.activate(proposed.id, by="a", org=COUNCIL)
+    with pytest.raises(NotFound):
+        registry.get(proposed.id, org="northside-school")
+    assert registry.activate(proposed.id, by="a", org=CLINIC).state == "active"
+
+
 def test_a_chain_to_enforcement_is_refused_at_activation_naming_the_path(
     confide: Confide,
 ) -> None:
