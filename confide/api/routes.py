@@ -6,6 +6,8 @@
 * ``routes_admin``: organisations, tokens, policy versions
 * ``routes_staff``: staff accounts (an organisation's admins)
 * ``routes_reports``: a receiving service's inbox of safe reports
+* ``routes_consent``: consents (the services' and the person's own) and referrals
+* ``routes_agreements``: data-sharing agreements made at run time
 
 Every route is a :class:`~confide.api.limits.GuardedRoute` (body limit, timeout, access
 log line) and first brings this process onto the active policy (checked every ~2 s).
@@ -18,6 +20,8 @@ from fastapi import APIRouter, Depends
 
 from confide.api import (
     routes_admin,
+    routes_agreements,
+    routes_consent,
     routes_log,
     routes_records,
     routes_reports,
@@ -38,3 +42,5 @@ router.include_router(routes_log.router)
 router.include_router(routes_admin.router)
 router.include_router(routes_staff.router)
 router.include_router(routes_reports.router)
+router.include_router(routes_consent.router)
+router.include_router(routes_agreements.router)

@@ -161,6 +161,7 @@ def _read(
     warrant: WarrantModel | None = None,
     offence: str | None = None,
     break_glass: str | None = None,
+    consent: str | None = None,
 ) -> ReadAnswer:
     confide = get_confide(request)
     role = _role(confide, token, role)
@@ -194,6 +195,7 @@ def _read(
             offence=offence,
             break_glass=break_glass,
             actor=token.actor,
+            consent=consent,
         )
     except VaultInputError as exc:
         raise _vault_input(exc) from None
@@ -219,12 +221,22 @@ def read_record(
     role: Annotated[str | None, Query(max_length=128)] = None,
     holder: Annotated[str | None, Query(max_length=128)] = None,
     fields: Annotated[list[str] | None, Query(max_length=256)] = None,
+    consent: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9-]{1,64}$")] = None,
 ) -> ReadAnswer:
     """A decision, then only the released fields. A deny is a 200 with the deny answer,
     the same whether or not the record exists (I6). ``fields`` repeats
-    (``?fields=identity.name&fields=contact.phone``); absent means every category."""
+    (``?fields=identity.name&fields=contact.phone``); absent means every category.
+    ``consent`` names the person's consent a read from another service rests on: checked
+    in the read's own transaction, so a withdrawn one denies (scenario 13)."""
     return _read(
-        request, token, record_id, purpose=purpose, role=role, holder=holder, fields=fields
+        request,
+        token,
+        record_id,
+        purpose=purpose,
+        role=role,
+        holder=holder,
+        fields=fields,
+        consent=consent,
     )
 
 
