@@ -11,14 +11,16 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from confide.notices import web as notices
-from confide.web import inbox, pages, public, signin
+from confide.web import consent_pages, inbox, pages, public, signin, staff_consent
 from confide.web.render import STATIC
 
 router = APIRouter(include_in_schema=False)
 router.include_router(signin.router)
 router.include_router(pages.router)
 router.include_router(inbox.router)
+router.include_router(staff_consent.router)
 router.include_router(public.router)
+router.include_router(consent_pages.router)
 router.include_router(notices.router)
 router.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -88,6 +88,9 @@ STAFF = {
     "unit-officer-2": ("city-police-victim-unit", "staff", "officer"),
     "ngo-lawyer": ("migrant-legal-aid", "staff", "lawyer"),
     "council-worker": ("city-council", "staff", "caseworker"),
+    "shelter-case": ("safe-harbour-shelter", "staff", "caseworker"),
+    "gp-admin": ("st-marys-clinic", "admin", "admin"),
+    "council-admin": ("city-council", "admin", "admin"),
 }
 
 
