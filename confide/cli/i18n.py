@@ -42,6 +42,7 @@ DOMAIN_SOURCES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
     ("reporting", ("confide/web/public.py", "confide/web/templates/public/**")),
+    ("consent", ("confide/web/consent_pages.py", "confide/web/templates/consent/**")),
 )
 #: Only these top-level directories are searched (never .venv, node_modules or tests).
 SOURCE_ROOTS: Final = frozenset({"confide"})

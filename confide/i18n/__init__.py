@@ -1,8 +1,9 @@
-"""Languages and message catalogs for the pages people read: reporting, notices.
+"""Languages and message catalogs for the pages people read: reporting, notices, consent.
 
 Catalogs are gettext ``.po`` files under ``locales/<lang>/LC_MESSAGES/<domain>.po``, one
 domain per area (``reporting`` for the public reporting pages, ``notices`` for the
-know-your-rights notices). They are read with Babel when first needed and merged into one
+know-your-rights notices, ``consent`` for the person's consent pages and the consent
+sentence she is shown). They are read with Babel when first needed and merged into one
 :class:`babel.support.Translations` per language, so there is no compile step to forget.
 A string with no translation (or a fuzzy one) falls back to English; ``confide i18n
 missing`` lists them for translators.
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 LOCALES: Final = Path(__file__).with_name("locales")
-DOMAINS: Final = ("reporting", "notices")
+DOMAINS: Final = ("reporting", "notices", "consent")
 DEFAULT_LANGUAGE: Final = "en"
 
 
