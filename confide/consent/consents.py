@@ -173,7 +173,8 @@ def receipt(consent: Consent, policy: CompiledPolicy) -> dict[str, Any]:
         "text": consent.text,
         "text_sha256": consent.text_hash,
         "policy": consent.policy,
-        "withdraw": "with your access code on the consent page, or ask the service",
+        # Where she withdraws it (with her access code); either service can do it for her.
+        "withdraw_page": f"/my/{consent.language}/consents",
     }
 
 

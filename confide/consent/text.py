@@ -11,6 +11,9 @@ import hashlib
 import html
 from collections.abc import Sequence
 
+from babel import UnknownLocaleError
+from babel.dates import format_date
+
 from confide.policy import CompiledPolicy
 
 __all__ = ["consent_text", "text_hash"]
@@ -49,7 +52,16 @@ def consent_text(
         purpose=purpose,
         category_list=html.unescape(words),
         protected=any(c in tax.protected_categories() for c in categories),
-        expires=expires_at.date().isoformat(),
+        expires=_date(expires_at.date(), lang),
         describe={n: p.description for n, p in tax.purposes.items()},
     )
     return html.unescape(text).strip()
+
+
+def _date(day: dt.date, lang: str) -> str:
+    """The date as the reader writes it (CLDR, through Babel); ISO 8601 if Babel has no
+    data for the language."""
+    try:
+        return format_date(day, format="long", locale=lang)
+    except (ValueError, LookupError, UnknownLocaleError):
+        return day.isoformat()
