@@ -544,3 +544,25 @@ register_kind(
         required={**_AGREEMENT, "policy": POLICY_HASH},
     )
 )
+
+
+register_kind(
+    EntryKind(
+        "stats.released",
+        "A statistics release was published: its services, its method (``suppression`` with "
+        "threshold ``k``, or ``dp`` spending ``epsilon`` of the dataset's budget) and the "
+        "SHA-256 of what was published. Counts only ever leave Confide this way.",
+        required={
+            "release": ID,
+            "dataset": ID,
+            "services": IDS,
+            "method": FieldType('"suppression" or "dp"', _one_of("suppression", "dp")),
+            "output": FieldType(
+                "sha256:… of the release's JSON",
+                lambda v: isinstance(v, str) and _POLICY_HASH.fullmatch(v) is not None,
+            ),
+            "policy": POLICY_HASH,
+        },
+        optional={"k": COUNT, "epsilon": ID, "spent": ID, "budget": ID},
+    )
+)

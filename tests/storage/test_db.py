@@ -68,6 +68,7 @@ def test_the_migrations_build_exactly_the_tables_the_code_uses(database: Databas
     import confide.consent.tables
     import confide.reporting.tables
     import confide.service.tables
+    import confide.stats.tables
     import confide.transparency.tables  # noqa: F401 - registers their tables
     from confide.storage.tables import metadata
 
