@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from confide.cli import agreement as _agreement
 from confide.cli import consent as _consent
 from confide.cli import decide as _decide
 from confide.cli import demo as _demo
@@ -12,6 +13,7 @@ from confide.cli import keys as _keys
 from confide.cli import log as _log
 from confide.cli import notices as _notices
 from confide.cli import policy as _policy
+from confide.cli import referral as _referral
 from confide.cli import serve as _serve
 from confide.cli import setup as _setup
 from confide.cli import staff as _staff
@@ -34,9 +36,9 @@ app.add_typer(_tokens.app, name="tokens")
 app.add_typer(_staff.app, name="staff")
 app.add_typer(_i18n.app, name="i18n")
 app.add_typer(_notices.app, name="notices")
-app.add_typer(_consent.consent_app, name="consent")
-app.add_typer(_consent.referral_app, name="referral")
-app.add_typer(_consent.agreement_app, name="agreement")
+app.add_typer(_consent.app, name="consent")
+app.add_typer(_referral.app, name="referral")
+app.add_typer(_agreement.app, name="agreement")
 app.command("init")(_setup.init)
 app.command("decide")(_decide.decide)
 app.command("serve")(_serve.serve)

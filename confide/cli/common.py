@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -30,6 +31,18 @@ def fail(message: str, code: int = 1) -> NoReturn:
     # Messages carry what was typed (an id, a path): never read them as markup.
     err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     raise typer.Exit(code)
+
+
+def operator(by: str | None = None) -> str:
+    """Who a change is recorded as: ``--by`` when given, else ``cli:$USER``."""
+    if by is not None:
+        if not by.strip():
+            fail("--by names who records this")
+        return by.strip()
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def load_policy_or_exit(path: Path) -> CompiledPolicy:

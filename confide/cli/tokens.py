@@ -4,23 +4,15 @@ to the first admin token)."""
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from typing import Annotated
 
 import typer
 from rich.table import Column, Table
 
-from confide.cli.common import DatabaseOption, HomeOption, err, fail, opened, out
+from confide.cli.common import DatabaseOption, HomeOption, err, fail, opened, operator, out
 from confide.service import tokens as service
 
 app = typer.Typer(help="API tokens for organisations: issue, list, revoke.", no_args_is_help=True)
-
-
-def _operator() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @app.command("issue")
@@ -50,7 +42,7 @@ def issue(
                 purpose,
                 role,
                 dt.timedelta(days=expires_days),
-                _operator(),
+                operator(),
                 log=confide.log,
             )
         except service.TokenError as exc:
@@ -97,5 +89,5 @@ def revoke(
 ) -> None:
     """Revoke a token at once."""
     with opened(home, database_url) as confide:
-        info = service.revoke(confide.db, token_id, _operator(), log=confide.log)
+        info = service.revoke(confide.db, token_id, operator(), log=confide.log)
     out.print(f"revoked token {info.id} of {info.org}", markup=False)
