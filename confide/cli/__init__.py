@@ -17,6 +17,7 @@ from confide.cli import referral as _referral
 from confide.cli import serve as _serve
 from confide.cli import setup as _setup
 from confide.cli import staff as _staff
+from confide.cli import stats as _stats
 from confide.cli import tokens as _tokens
 from confide.cli import vault as _vault
 
@@ -39,6 +40,7 @@ app.add_typer(_notices.app, name="notices")
 app.add_typer(_consent.app, name="consent")
 app.add_typer(_referral.app, name="referral")
 app.add_typer(_agreement.app, name="agreement")
+app.add_typer(_stats.app, name="stats")
 app.command("init")(_setup.init)
 app.command("decide")(_decide.decide)
 app.command("serve")(_serve.serve)
