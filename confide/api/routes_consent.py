@@ -22,7 +22,7 @@ denies, never an error.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -48,13 +48,11 @@ from confide.api.schemas_consent import (
     ReferralReads,
     ReferralState,
 )
-from confide.consent.consents import ConsentBook, receipt
+from confide.consent.consents import ConsentBook, log_person_view, receipt
 from confide.consent.model import Consent, ConsentError, Referral
 from confide.consent.referrals import Referrals
-from confide.errors import NotPermitted
 from confide.policy import DecisionRequest
 from confide.runtime import Confide
-from confide.taxonomy.model import SUBJECT_ROLE
 from confide.vault import VaultInputError
 
 router = APIRouter(prefix="/v1", route_class=GuardedRoute)
@@ -86,36 +84,6 @@ def _consent_out(consent: Consent) -> ConsentOut:
 
 def _receipt(confide: Confide, consent: Consent) -> ConsentReceipt:
     return ConsentReceipt.model_validate(receipt(consent, confide.vault.policy))
-
-
-def _seen_by_person(
-    confide: Confide, pseudonym: str, consents: Iterable[Consent], purpose: str
-) -> None:
-    """Her look at her own consents, one logged decision per consent (I7, I8), as on her
-    consent pages: she acts for herself at the holder (role ``subject``), the consent id
-    where a record id goes. A deny is logged, then stops the answer (fail closed)."""
-    policy = confide.vault.policy
-    denied = False
-    with confide.db.transaction() as conn:
-        for consent in consents:
-            asked = DecisionRequest(
-                requester_org=consent.holder,
-                role=SUBJECT_ROLE,
-                action="read",
-                purpose=purpose,
-                holder=consent.holder,
-                fields=consent.categories,
-                subject=pseudonym,
-                subject_self=pseudonym,
-            )
-            decision = policy.decide(asked)
-            confide.log.append(
-                conn,
-                confide.vault.decision_entry(decision, asked, subject=pseudonym, record=consent.id),
-            )
-            denied = denied or not decision.permitted
-    if denied:
-        raise NotPermitted(f"your own {purpose} request was refused; see your history")
 
 
 # -- consents (token) -----------------------------------------------------------------------
@@ -214,7 +182,7 @@ def withdraw_consent(consent_id: ConsentId, token: ApiToken, request: Request) -
 def my_consents(pseudonym: SubjectPseudonym, request: Request) -> ConsentsOfMine:
     confide = get_confide(request)
     found = ConsentBook(confide).for_subject(pseudonym)
-    _seen_by_person(confide, pseudonym, found, "subject.access")
+    log_person_view(confide, pseudonym, found, "subject.access")
     return ConsentsOfMine(consents=[_consent_out(c) for c in found])
 
 
@@ -230,7 +198,7 @@ def my_consent_receipt(
 ) -> ConsentReceipt:
     confide = get_confide(request)
     found = ConsentBook(confide).get(consent_id, subject=pseudonym)
-    _seen_by_person(confide, pseudonym, [found], "subject.portability")
+    log_person_view(confide, pseudonym, [found], "subject.portability")
     return _receipt(confide, found)
 
 

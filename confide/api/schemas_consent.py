@@ -132,7 +132,7 @@ class ConsentReceipt(BaseModel):
     text: str | None
     text_sha256: str
     policy: str
-    withdraw: str
+    withdraw_page: str = Field(description="Where she withdraws it, with her access code.")
 
 
 # -- referrals ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import Connection, Row, or_, select, update
@@ -22,13 +22,14 @@ from confide.consent.model import Consent, ConsentError, aware
 from confide.consent.tables import consents, referrals
 from confide.consent.text import consent_text, text_hash
 from confide.crypto import FieldSealer
-from confide.errors import NotFound
+from confide.errors import NotFound, NotPermitted
 from confide.i18n import LANGUAGES
 from confide.policy import CompiledPolicy, ConsentScope, DecisionRequest
 from confide.taxonomy.model import (
     ENFORCEMENT_SECTOR,
     LEGAL_AID_SECTOR,
     SUBJECT_PURPOSES,
+    SUBJECT_ROLE,
     is_immigration,
 )
 from confide.transparency.entries import format_time
@@ -44,6 +45,7 @@ __all__ = [
     "RECEIPT_FORMAT",
     "ConsentBook",
     "check_terms",
+    "log_person_view",
     "receipt",
 ]
 
@@ -387,6 +389,38 @@ class ConsentBook:
                 withdraw_referrals(conn, self.log, consent_id, now)
             fresh = conn.execute(select(consents).where(consents.c.id == consent_id)).one()
             return self._consent(conn, fresh)
+
+
+def log_person_view(
+    confide: Confide, pseudonym: str, consents: Iterable[Consent], purpose: str
+) -> None:
+    """The person's own look at her consents (``subject.access``) or download of a receipt
+    (``subject.portability``): one logged decision per consent, so her history shows it
+    (I7: never blocked; I8: always logged). She acts for herself at the service holding the
+    data; the consent id stands where a record id goes. A deny — a service since removed
+    from the policy — is logged first and then raises :class:`NotPermitted` (fail closed)."""
+    vault = confide.vault
+    policy = vault.policy
+    denied = False
+    with confide.db.transaction() as conn:
+        for consent in consents:
+            request = DecisionRequest(
+                requester_org=consent.holder,
+                role=SUBJECT_ROLE,
+                action="read",
+                purpose=purpose,
+                holder=consent.holder,
+                fields=consent.categories,
+                subject=pseudonym,
+                subject_self=pseudonym,
+            )
+            decision = policy.decide(request)
+            vault.log.append(
+                conn, vault.decision_entry(decision, request, subject=pseudonym, record=consent.id)
+            )
+            denied = denied or not decision.permitted
+    if denied:
+        raise NotPermitted(f"the person's own {purpose} request was refused; see the log")
 
 
 def withdraw_referrals(conn: Connection, log: AccessLog, consent_id: str, now: dt.datetime) -> None:

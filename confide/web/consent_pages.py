@@ -24,22 +24,19 @@ import hmac
 import json
 import secrets
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from babel.dates import format_date
 from fastapi import APIRouter, Form, Request, Response
 
-from confide.consent.consents import ConsentBook, receipt
+from confide.consent.consents import ConsentBook, log_person_view, receipt
 from confide.consent.model import Consent
-from confide.errors import ConfideError, NotFound, NotPermitted
+from confide.errors import ConfideError, NotFound
 from confide.i18n import DEFAULT_LANGUAGE, LANGUAGES, language, translations
-from confide.policy import DecisionRequest
 from confide.reporting.receipts import FailureBudget, ReceiptThrottled
 from confide.runtime import Confide
 from confide.service import access_codes
-from confide.taxonomy.model import SUBJECT_ROLE
 from confide.web.public import BoundedRoute
 from confide.web.render import confide_of, read_cookie, render, set_cookie
 
@@ -201,38 +198,6 @@ def _describe(confide: Confide) -> dict[str, str]:
     }
 
 
-def _logged(confide: Confide, pseudonym: str, consents: Iterable[Consent], purpose: str) -> None:
-    """Her look at her own consents, one logged decision per consent (I7, I8).
-
-    The person acts for herself at the service holding the data (role ``subject``), so the
-    decision is the engine's to make and is logged like her other subject requests; the
-    consent id stands where a record id goes. A deny (a service since removed from the
-    policy) is logged first and then stops the page: fail closed."""
-    policy = confide.vault.policy
-    denied: list[str] = []
-    with confide.db.transaction() as conn:
-        for consent in consents:
-            request = DecisionRequest(
-                requester_org=consent.holder,
-                role=SUBJECT_ROLE,
-                action="read",
-                purpose=purpose,
-                holder=consent.holder,
-                fields=consent.categories,
-                subject=pseudonym,
-                subject_self=pseudonym,
-            )
-            decision = policy.decide(request)
-            entry = confide.vault.decision_entry(
-                decision, request, subject=pseudonym, record=consent.id
-            )
-            confide.log.append(conn, entry)
-            if not decision.permitted:
-                denied.append(consent.id)
-    if denied:
-        raise NotPermitted(f"the person's own {purpose} request was refused; see the log")
-
-
 @dataclass(frozen=True, slots=True)
 class Opened:
     """A code that resolved: her pseudonym, and the code as typed, for the next form."""
@@ -333,7 +298,7 @@ def consents_page(request: Request, lang: str, csrf: Text = "", code: Text = "")
     confide = confide_of(request)
     try:
         found = ConsentBook(confide).for_subject(opened.pseudonym)
-        _logged(confide, opened.pseudonym, found, "subject.access")
+        log_person_view(confide, opened.pseudonym, found, "subject.access")
     except ConfideError:
         return _unavailable(request, lang)
     views = [_view(confide, c, lang) for c in found]
@@ -353,7 +318,7 @@ def download_receipt(
     confide = confide_of(request)
     try:
         found = ConsentBook(confide).get(_consent_id(consent), subject=opened.pseudonym)
-        _logged(confide, opened.pseudonym, [found], "subject.portability")
+        log_person_view(confide, opened.pseudonym, [found], "subject.portability")
     except NotFound:
         return _missing(request, lang, opened)
     except ConfideError:
@@ -392,7 +357,7 @@ def withdraw(
             done = book.withdraw(consent_id, by="person", subject=opened.pseudonym)
         else:
             done = book.get(consent_id, subject=opened.pseudonym)
-            _logged(confide, opened.pseudonym, [done], "subject.access")
+            log_person_view(confide, opened.pseudonym, [done], "subject.access")
             if done.state() != "withdrawn":
                 view = _view(confide, done, lang)
                 return _consent_page(request, lang, "withdraw.html", opened, consent=view)
