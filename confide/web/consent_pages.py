@@ -20,9 +20,7 @@ a withdrawal is logged by :class:`~confide.consent.consents.ConsentBook` itself.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import json
-import secrets
 import threading
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
@@ -37,8 +35,9 @@ from confide.i18n import DEFAULT_LANGUAGE, LANGUAGES, language, translations
 from confide.reporting.receipts import FailureBudget, ReceiptThrottled
 from confide.runtime import Confide
 from confide.service import access_codes
+from confide.web.double_submit import form_token, form_token_ok, page_with_token
 from confide.web.public import BoundedRoute
-from confide.web.render import confide_of, read_cookie, render, set_cookie
+from confide.web.render import confide_of, render
 
 __all__ = ["CONSENT_COOKIE", "MAX_CODE", "router"]
 
@@ -83,25 +82,18 @@ def _budget(request: Request) -> FailureBudget:
 
 
 def _token(request: Request) -> str:
-    token = read_cookie(request, CONSENT_COOKIE)
-    if not token or len(token) != 43:
-        token = secrets.token_urlsafe(32)
-    return token
+    return form_token(request, CONSENT_COOKIE)
 
 
 def _csrf_ok(request: Request, token: str) -> bool:
-    cookie = read_cookie(request, CONSENT_COOKIE)
-    return bool(cookie and token) and hmac.compare_digest((cookie or "").encode(), token.encode())
+    return form_token_ok(request, CONSENT_COOKIE, token)
 
 
 def _page(
     request: Request, template: str, lang: str, status: int = 200, **context: Any
 ) -> Response:
-    """A page in ``lang``; its forms' CSRF token also goes in the cookie."""
-    token = _token(request)
-    response = render(request, f"consent/{template}", status, lang=lang, csrf=token, **context)
-    set_cookie(request, response, CONSENT_COOKIE, token)
-    return response
+    """A page in ``lang``; with a form, its CSRF token also goes in the cookie."""
+    return page_with_token(request, CONSENT_COOKIE, f"consent/{template}", lang, status, **context)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,6 @@ field). Request bodies are bounded by :class:`BoundedRoute` before the form is p
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import secrets
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -44,7 +43,8 @@ from confide.reporting import (
     channels,
 )
 from confide.reporting.model import ReporterRole, ReportType
-from confide.web.render import confide_of, read_cookie, render, set_cookie
+from confide.web.double_submit import form_token, form_token_ok, page_with_token
+from confide.web.render import confide_of, render
 
 __all__ = ["MAX_BODY_BYTES", "REPORT_COOKIE", "ROLES", "BoundedRoute", "router"]
 
@@ -140,25 +140,18 @@ router = APIRouter(include_in_schema=False, route_class=BoundedRoute)
 
 
 def _token(request: Request) -> str:
-    token = read_cookie(request, REPORT_COOKIE)
-    if not token or len(token) != 43:
-        token = secrets.token_urlsafe(32)
-    return token
+    return form_token(request, REPORT_COOKIE)
 
 
 def _csrf_ok(request: Request, token: str) -> bool:
-    cookie = read_cookie(request, REPORT_COOKIE)
-    return bool(cookie and token) and hmac.compare_digest((cookie or "").encode(), token.encode())
+    return form_token_ok(request, REPORT_COOKIE, token)
 
 
 def _page(
     request: Request, template: str, lang: str, status: int = 200, **context: Any
 ) -> Response:
     """A page in ``lang``; with a form, its CSRF token also goes in the cookie."""
-    token = _token(request)
-    response = render(request, f"public/{template}", status, lang=lang, csrf=token, **context)
-    set_cookie(request, response, REPORT_COOKIE, token)
-    return response
+    return page_with_token(request, REPORT_COOKIE, f"public/{template}", lang, status, **context)
 
 
 def _unknown_language(request: Request) -> Response:
