@@ -1,4 +1,5 @@
-"""``confide log``: checkpoints, verification, proofs, monitoring and a subject's history.
+"""``confide log``: checkpoints, verification, proofs, monitoring, a subject's history and
+the public transparency report.
 
 Exit codes: 0 when all is well; 1 when the command could not run (configuration,
 database, bad input); 3 when something did not verify: a tampered log, a proof that
@@ -12,6 +13,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -22,6 +24,7 @@ from rich.table import Table
 from confide.cli.common import err, fail, out
 from confide.crypto import FileKeyProvider, pseudonym
 from confide.errors import ConfideError, ConfigurationError, VerificationError
+from confide.policy import CompiledPolicy, load
 from confide.storage import Database, Settings
 from confide.transparency.audit import LogTampered
 from confide.transparency.checkpoint import VerifierKey
@@ -32,6 +35,7 @@ from confide.transparency.proofs import (
     inclusion_document,
     verify_proof_document,
 )
+from confide.transparency.report import build_report
 from confide.transparency.signer import (
     load_signing_key,
     load_verifier_key,
@@ -42,7 +46,10 @@ from confide.transparency.signer import (
 __all__ = ["EXIT_UNVERIFIED", "app"]
 
 app = typer.Typer(
-    help="The transparency log: checkpoints, verification, proofs, monitoring, history.",
+    help=(
+        "The transparency log: checkpoints, verification, proofs, monitoring, history, "
+        "the transparency report."
+    ),
     no_args_is_help=True,
 )
 
@@ -349,3 +356,81 @@ def history(
             table.add_row(*map(escape, cells))
         out.print(table)
         out.print(f"{len(entries)} entries", markup=False)
+
+
+class ReportPeriod(StrEnum):
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+class ReportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+def _policy_in_force(settings: Settings, db: Database) -> CompiledPolicy:
+    # The registry the deployment runs with: an uploaded policy, else the file. No key
+    # file needed, so a monitor with a copy of the database can run the report too.
+    from confide.service.policies import load_active  # noqa: PLC0415 - avoids a cycle
+
+    stored = load_active(db)
+    if stored is not None:
+        return stored
+    if not settings.policy.exists():
+        raise ConfigurationError(
+            f"no policy at {settings.policy}; pass --home or set CONFIDE_POLICY so the "
+            "report can map organisations to their sectors"
+        )
+    return load(settings.policy)
+
+
+@app.command("report")
+def report(
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="One organisation's report (default: the deployment's)."),
+    ] = None,
+    period: Annotated[
+        ReportPeriod, typer.Option("--period", help="Count by month, quarter or year.")
+    ] = ReportPeriod.month,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="json, or csv with HXL hashtags.")
+    ] = ReportFormat.json,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the report here (default: stdout).")
+    ] = None,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            "--size", min=0, help="The tree size to compute it at (default: the whole log)."
+        ),
+    ] = None,
+    home: Home = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The public transparency report, computed from the log alone at one tree size.
+
+    The same size always gives the same report; it cites the latest signed checkpoint at
+    or below that size (docs/transparency-report.md).
+    """
+    with _errors():
+        settings = _settings(home, database_url)
+        with _open_log(settings) as log:
+            policy = _policy_in_force(settings, log.db)
+            computed = build_report(log, policy, org=org, period=period.value, size=size)
+        text = computed.to_json() if output_format is ReportFormat.json else computed.to_csv()
+        if out_file is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        try:
+            # newline="": the CSV's CRLF line ends (RFC 4180) are written as they are.
+            with out_file.open("w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write {out_file}: {exc.strerror}") from None
+        err.print(
+            f"report at tree size {computed.size} written to {out_file}",
+            markup=False,
+        )

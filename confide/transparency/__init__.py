@@ -13,6 +13,8 @@
   :mod:`~confide.transparency.proofs`, the outside monitor in
   :mod:`~confide.transparency.monitor` and its signing key in
   :mod:`~confide.transparency.signer`.
+* :mod:`~confide.transparency.report`: the public transparency report, counted from the
+  log alone at one tree size and checked against its root and latest checkpoint.
 
 Every ``verify_*`` function returns nothing (or the verified value) and raises
 :class:`~confide.errors.VerificationError` on any failure.
@@ -63,6 +65,7 @@ from confide.transparency.proofs import (
     inclusion_document,
     verify_proof_document,
 )
+from confide.transparency.report import REPORT_FORMAT, TransparencyReport, build_report
 from confide.transparency.signer import (
     create_signing_key,
     load_signing_key,
@@ -91,6 +94,7 @@ __all__ = [
     "ENTRY_VERSION",
     "HASH_SIZE",
     "PROOF_FORMAT",
+    "REPORT_FORMAT",
     "Checkpoint",
     "EntryError",
     "EntryKind",
@@ -104,7 +108,9 @@ __all__ = [
     "StoredCheckpoint",
     "SubtreeRootReader",
     "TransparencyLog",
+    "TransparencyReport",
     "VerifierKey",
+    "build_report",
     "check_log",
     "consistency_document",
     "consistency_proof",

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from confide.notices import web as notices
-from confide.web import consent_pages, inbox, pages, public, signin, staff_consent
+from confide.web import consent_pages, inbox, pages, public, signin, staff_consent, transparency
 from confide.web.render import STATIC
 
 router = APIRouter(include_in_schema=False)
@@ -22,6 +22,7 @@ router.include_router(staff_consent.router)
 router.include_router(public.router)
 router.include_router(consent_pages.router)
 router.include_router(notices.router)
+router.include_router(transparency.router)
 router.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
