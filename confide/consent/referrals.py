@@ -25,6 +25,7 @@ from confide.consent.model import (
     Referral,
     aware,
 )
+from confide.consent.store import consent_in_force, in_force
 from confide.consent.tables import consents, referrals
 from confide.errors import NotFound, NotPermitted
 from confide.storage.tables import fields as field_table
@@ -80,7 +81,7 @@ class Referrals:
             row = conn.execute(select(consents).where(consents.c.id == consent)).first()
             if row is None or holder not in (row.holder,):
                 raise NotFound(f"no consent {consent} held by {holder}")
-            if row.withdrawn_at is not None or now >= aware(row.expires_at):
+            if not in_force(row, now):
                 raise ConsentError(f"consent {consent} is no longer in force")
             if row.recipient != recipient:
                 raise ConsentError(
@@ -156,7 +157,8 @@ class Referrals:
                 raise ConsentError(
                     f"referral {referral_id} is {row.state}; it cannot become {state}"
                 )
-            if state in ("accepted", "completed") and not _consent_in_force(conn, row, now):
+            needs_consent = state in ("accepted", "completed")
+            if needs_consent and not consent_in_force(conn, row.consent_id, now):
                 raise ConsentError(
                     f"the consent referral {referral_id} rests on is no longer in force"
                 )
@@ -304,11 +306,6 @@ class Referrals:
             )
             return conn.execute(select(referrals).where(referrals.c.id == row.id)).one()
         return row
-
-
-def _consent_in_force(conn: Connection, row: Row[Any], now: dt.datetime) -> bool:
-    consent = conn.execute(select(consents).where(consents.c.id == row.consent_id)).first()
-    return consent is not None and consent.withdrawn_at is None and now < aware(consent.expires_at)
 
 
 def _entry(row: Row[Any], state: str) -> dict[str, Any]:

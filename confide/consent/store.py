@@ -20,7 +20,7 @@ from confide.consent.model import aware
 from confide.consent.tables import consents, referrals
 from confide.policy import ConsentScope
 
-__all__ = ["Resolved", "resolve"]
+__all__ = ["Resolved", "consent_in_force", "in_force", "resolve"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ def resolve(
             ref.state == "accepted"
             and now < aware(ref.expires_at)
             and row is not None
-            and _in_force(row, now)
+            and in_force(row, now)
         )
         if not live or row is None:
             return Resolved(ref.consent_id, referral, None, ref.subject)
@@ -66,7 +66,7 @@ def resolve(
         return Resolved(ref.consent_id, referral, scope, ref.subject)
     assert consent is not None
     row = _consent_row(conn, consent)
-    if row is None or not _in_force(row, now):
+    if row is None or not in_force(row, now):
         return Resolved(consent, None, None, None if row is None else row.subject)
     scope = ConsentScope(
         row.id,
@@ -78,5 +78,11 @@ def resolve(
     return Resolved(consent, None, scope, row.subject)
 
 
-def _in_force(row: Row[Any], now: dt.datetime) -> bool:
+def in_force(row: Row[Any], now: dt.datetime) -> bool:
+    """Whether a ``consents`` row is in force at ``now``: not withdrawn, not expired."""
     return row.withdrawn_at is None and now < aware(row.expires_at)
+
+
+def consent_in_force(conn: Connection, consent_id: str, now: dt.datetime) -> bool:
+    row = _consent_row(conn, consent_id)
+    return row is not None and in_force(row, now)
